@@ -1,0 +1,69 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import redis
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.limits import BodySizeLimitMiddleware
+from api.problems import install_problem_handlers
+from api.routers import candidates, health, vacancies
+from models.db import make_engine, make_session_factory
+from runtime.settings import Settings
+
+DESCRIPTION = """
+TalentMesh matches candidates from any field to vacancies, in Dutch and English, and
+distributes vacancies through employees' networks.
+
+Every `/v1` route needs `Authorization: Bearer <API key>`; a key belongs to one organisation
+and carries scopes. Errors are `application/problem+json` (RFC 9457). Lists use cursor
+pagination (`limit`, `cursor`, `next_cursor`, RFC 8288 `Link`).
+
+This service uses the ESCO classification of the European Commission.
+"""
+
+
+def _broker_client_factory(url: str) -> Callable[[], redis.Redis]:
+    @cache
+    def client() -> redis.Redis:
+        return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    return client
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app. ``settings`` must name the database and broker (``talentmesh serve``
+    resolves the embedded ones first); tests pass their own engine."""
+    if engine is None:
+        if not settings.database_url:
+            raise ValueError("create_app needs settings.database_url")
+        engine = make_engine(settings.database_url)
+    if not settings.broker_url:
+        raise ValueError("create_app needs settings.broker_url")
+
+    app = FastAPI(
+        title="TalentMesh API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.broker_client = _broker_client_factory(settings.broker_url)
+
+    install_problem_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        json_limit=settings.max_json_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=("/v1/candidates/parse",),
+    )
+    app.include_router(health.router)
+    app.include_router(vacancies.router)
+    app.include_router(candidates.router)
+    return app

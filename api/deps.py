@@ -1,0 +1,68 @@
+"""Request dependencies: the database session (committed here, at the boundary), the
+settings and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.auth import service as auth_service
+from api.auth.scopes import Principal
+from runtime.errors import AuthenticationError, PermissionDeniedError
+from runtime.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer tm_...`")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("send an API key as `Authorization: Bearer <key>`")
+    return auth_service.authenticate(session, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(scope: str) -> Callable[[Principal], Principal]:
+    """A dependency that passes the caller on only if its key carries ``scope``."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.allows(scope):
+            raise PermissionDeniedError(f"this API key lacks the scope {scope!r}")
+        return principal
+
+    return check
+
+
+VacanciesRead = Annotated[Principal, Depends(require("vacancies:read"))]
+VacanciesWrite = Annotated[Principal, Depends(require("vacancies:write"))]
+CandidatesRead = Annotated[Principal, Depends(require("candidates:read"))]
+CandidatesWrite = Annotated[Principal, Depends(require("candidates:write"))]

@@ -1,0 +1,74 @@
+"""Bounds on request body size, enforced while the body streams in."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import PROBLEM_MEDIA_TYPE, problem_type
+from runtime.errors import PayloadTooLargeError
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 before the app runs when Content-Length is too large, and stops reading a
+    streamed body as soon as it passes the limit. Upload routes get the upload limit."""
+
+    def __init__(
+        self, app: ASGIApp, *, json_limit: int, upload_limit: int, upload_paths: tuple[str, ...]
+    ) -> None:
+        self.app = app
+        self.json_limit = json_limit
+        self.upload_limit = upload_limit
+        self.upload_paths = upload_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        # Multipart framing adds a little on top of the file itself.
+        limit = (
+            self.upload_limit + 64 * 1024 if path.startswith(self.upload_paths) else self.json_limit
+        )
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, send, limit)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Raised inside the route, so the problem handler renders the 413.
+                    raise PayloadTooLargeError(f"the request body exceeds {limit} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @staticmethod
+    async def _reject(scope: Scope, send: Send, limit: int) -> None:
+        body = json.dumps(
+            {
+                "type": problem_type("payload-too-large"),
+                "title": "Payload too large",
+                "status": 413,
+                "detail": f"the request body exceeds {limit} bytes",
+                "instance": scope["path"],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

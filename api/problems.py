@@ -1,0 +1,162 @@
+"""RFC 9457 problem details: every error leaves the API as ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from runtime.errors import TalentMeshError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `location.country`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+    existing_id: str | None = Field(
+        default=None, description="On 409: the id of the record that already exists."
+    )
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra or {})
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    # Drop the request part ("body", "query", ...) and pydantic's internal type tags.
+    parts = [str(p) for p in loc[1:] if not (isinstance(p, str) and "[" in p)]
+    return ".".join(parts) or str(loc[0])
+
+
+async def _validation_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_path(tuple(e["loc"])), "message": str(e["msg"])} for e in exc.errors()
+    ]
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return problem(
+        request,
+        status=422,
+        slug="validation-error",
+        title="Validation failed",
+        detail=f"invalid value for: {fields}",
+        errors=errors,
+    )
+
+
+async def _domain_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, TalentMeshError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=[{"field": e.field, "message": e.message} for e in exc.errors] or None,
+        extra=exc.extra,
+        headers=headers,
+    )
+
+
+async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slugs = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    return problem(
+        request,
+        status=exc.status_code,
+        slug=slugs.get(exc.status_code, "http-error"),
+        title=title,
+        detail=str(exc.detail),
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> ProblemResponse:
+    # The client gets no trace; the log gets the whole story.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        request,
+        status=500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="The server failed to handle the request; it has been logged.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(TalentMeshError, _domain_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem responses a route can give."""
+    descriptions = {
+        400: "Malformed request (for example an invalid cursor).",
+        401: "Missing or invalid API key.",
+        403: "The API key lacks the required scope.",
+        404: "No such record in the caller's organisation.",
+        409: "A record with the same unique value exists; `existing_id` names it.",
+        413: "The request or file is too large.",
+        415: "Unsupported file type.",
+        422: "Validation failed; `errors` names each field.",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions[status],
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,165 @@
+"""/v1/candidates: candidate profiles, and CV files turned into profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.deps import CandidatesRead, CandidatesWrite, SessionDep, SettingsDep
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
+from api.problems import problem_responses
+from matching.candidates import repository, service
+from matching.candidates.drafts import draft_to_payload
+from matching.candidates.schemas import (
+    CandidateCreate,
+    CandidateOut,
+    CandidateUpdate,
+    normalise_email,
+)
+from matching.documents.extract import DocumentKind, Limits, extract
+from matching.documents.profile import draft_profile
+from matching.types import ContentLanguage
+
+router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
+
+
+class ParsedCv(BaseModel):
+    filename: str
+    kind: DocumentKind
+    pages: int | None = Field(description="Page count of a PDF; null for other kinds.")
+    language: ContentLanguage | None = Field(description="Detected language of the text.")
+    text: str = Field(description="All text extracted from the file.")
+    profile: CandidateCreate = Field(description="Draft profile found in the text.")
+    candidate: CandidateOut | None = Field(
+        default=None, description="The stored candidate, with `?create=true`."
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a candidate",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_candidate(
+    payload: CandidateCreate, principal: CandidatesWrite, session: SessionDep, response: Response
+) -> CandidateOut:
+    """Create a candidate. The email is normalised; a second candidate with the same
+    normalised email or `external_id` in the organisation answers 409 with `existing_id`."""
+    candidate = service.create(session, principal.organisation_id, payload)
+    response.headers["Location"] = f"/v1/candidates/{candidate.id}"
+    return service.to_out(candidate)
+
+
+@router.post(
+    "/parse",
+    summary="Parse a CV file",
+    responses={
+        201: {"model": ParsedCv, "description": "Parsed and stored (`?create=true`)."},
+        **problem_responses(401, 403, 409, 413, 415, 422),
+    },
+)
+def parse_cv(
+    principal: CandidatesWrite,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="A PDF, DOCX or TXT file, at most 10 MB.")],
+    create: Annotated[bool, Query(description="Also store the candidate and the file.")] = False,
+) -> ParsedCv:
+    """Extract the text of a CV, detect its language and draft a profile (headline,
+    experience, education, skills). Nothing is stored unless `create=true`, which stores the
+    candidate together with the original file. Corrupt, encrypted, oversized or unsupported
+    files answer a 4xx problem and store nothing."""
+    limits = Limits(
+        max_bytes=settings.max_upload_bytes,
+        max_pages=settings.max_pdf_pages,
+        max_decompressed_bytes=settings.max_decompressed_bytes,
+    )
+    # Reading one byte past the limit is enough to know the file is too large.
+    content = file.file.read(settings.max_upload_bytes + 1)
+    document = extract(file.filename or "cv", content, limits)
+    draft = draft_profile(document.text)
+    payload = draft_to_payload(draft)
+    result = ParsedCv(
+        filename=document.filename,
+        kind=document.kind,
+        pages=document.pages,
+        language=draft.language,
+        text=document.text,
+        profile=payload,
+    )
+    if create:
+        candidate = service.create_from_document(
+            session, principal.organisation_id, payload, document
+        )
+        result.candidate = service.to_out(candidate)
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/v1/candidates/{candidate.id}"
+    return result
+
+
+@router.get("", summary="List candidates", responses=problem_responses(400, 401, 403, 422))
+def list_candidates(
+    request: Request,
+    response: Response,
+    principal: CandidatesRead,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    updated_since: AwareDatetime | None = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+) -> Page[CandidateOut]:
+    """List the organisation's candidates, oldest first, a page at a time. Follow
+    `next_cursor` (or the `Link: rel="next"` header) for the next page."""
+    secret = settings.secret_key.get_secret_value()
+    rows = repository.list_page(
+        session,
+        principal.organisation_id,
+        limit=limit,
+        after_id=decode_cursor(secret, cursor),
+        updated_since=updated_since,
+        external_id=external_id,
+        email=normalise_email(email) if email else None,
+    )
+    return paginate(request, response, rows, limit=limit, secret=secret, to_out=service.to_out)
+
+
+@router.get(
+    "/{candidate_id}", summary="Get a candidate", responses=problem_responses(401, 403, 404, 422)
+)
+def get_candidate(
+    candidate_id: UUID, principal: CandidatesRead, session: SessionDep
+) -> CandidateOut:
+    """One candidate of the caller's organisation; another organisation's id answers 404."""
+    return service.to_out(service.get(session, principal.organisation_id, candidate_id))
+
+
+@router.patch(
+    "/{candidate_id}",
+    summary="Change a candidate",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def update_candidate(
+    candidate_id: UUID, payload: CandidateUpdate, principal: CandidatesWrite, session: SessionDep
+) -> CandidateOut:
+    """Change the fields sent; fields left out keep their value and `null` clears an
+    optional one."""
+    candidate = service.update(session, principal.organisation_id, candidate_id, payload)
+    return service.to_out(candidate)
+
+
+@router.delete(
+    "/{candidate_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a candidate",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def delete_candidate(candidate_id: UUID, principal: CandidatesWrite, session: SessionDep) -> None:
+    """Delete a candidate and the CV files stored with it."""
+    service.delete(session, principal.organisation_id, candidate_id)

@@ -1,0 +1,98 @@
+"""/v1/vacancies: create, read, list, change and delete vacancies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import AwareDatetime
+
+from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
+from api.problems import problem_responses
+from matching.vacancies import repository, service
+from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyStatus, VacancyUpdate
+
+router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a vacancy",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_vacancy(
+    payload: VacancyCreate, principal: VacanciesWrite, session: SessionDep, response: Response
+) -> VacancyOut:
+    """Create a vacancy. `external_id` is unique per organisation: a second vacancy with the
+    same one answers 409 with `existing_id`. Without `language` the text language is detected."""
+    vacancy = service.create(session, principal.organisation_id, payload)
+    response.headers["Location"] = f"/v1/vacancies/{vacancy.id}"
+    return service.to_out(vacancy)
+
+
+@router.get(
+    "",
+    summary="List vacancies",
+    responses=problem_responses(400, 401, 403, 422),
+)
+def list_vacancies(
+    request: Request,
+    response: Response,
+    principal: VacanciesRead,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    status_: Annotated[VacancyStatus | None, Query(alias="status")] = None,
+    updated_since: AwareDatetime | None = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[VacancyOut]:
+    """List the organisation's vacancies, oldest first, a page at a time. Follow
+    `next_cursor` (or the `Link: rel="next"` header) for the next page."""
+    secret = settings.secret_key.get_secret_value()
+    rows = repository.list_page(
+        session,
+        principal.organisation_id,
+        limit=limit,
+        after_id=decode_cursor(secret, cursor),
+        status=status_,
+        updated_since=updated_since,
+        external_id=external_id,
+    )
+    return paginate(request, response, rows, limit=limit, secret=secret, to_out=service.to_out)
+
+
+@router.get(
+    "/{vacancy_id}", summary="Get a vacancy", responses=problem_responses(401, 403, 404, 422)
+)
+def get_vacancy(vacancy_id: UUID, principal: VacanciesRead, session: SessionDep) -> VacancyOut:
+    """One vacancy of the caller's organisation; another organisation's id answers 404."""
+    return service.to_out(service.get(session, principal.organisation_id, vacancy_id))
+
+
+@router.patch(
+    "/{vacancy_id}",
+    summary="Change a vacancy",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def update_vacancy(
+    vacancy_id: UUID, payload: VacancyUpdate, principal: VacanciesWrite, session: SessionDep
+) -> VacancyOut:
+    """Change the fields sent; fields left out keep their value and `null` clears an
+    optional one."""
+    vacancy = service.update(session, principal.organisation_id, vacancy_id, payload)
+    return service.to_out(vacancy)
+
+
+@router.delete(
+    "/{vacancy_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a vacancy",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def delete_vacancy(vacancy_id: UUID, principal: VacanciesWrite, session: SessionDep) -> None:
+    """Delete a vacancy."""
+    service.delete(session, principal.organisation_id, vacancy_id)

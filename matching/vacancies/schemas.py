@@ -1,0 +1,113 @@
+"""Vacancy request and response shapes (field names are part of the public API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from matching.types import ContentLanguage, LanguageList, Location, SkillList, StrictModel
+
+EmploymentType = Literal["full_time", "part_time", "contract", "internship", "volunteer"]
+VacancyStatus = Literal["draft", "open", "closed"]
+SalaryPeriod = Literal["hour", "day", "week", "month", "year"]
+
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Description = Annotated[str, Field(max_length=100_000)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+# Amounts are exact decimals inside, JSON numbers outside (what ATS clients expect).
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+
+
+class Salary(StrictModel):
+    min: Amount | None = None
+    max: Amount | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")] = "EUR"
+    period: SalaryPeriod = "month"
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("salary.min must not exceed salary.max")
+        return self
+
+
+class VacancyFields(StrictModel):
+    external_id: ExternalId | None = Field(
+        default=None, description="Your system's id; unique per organisation."
+    )
+    description: Description = ""
+    language: ContentLanguage | None = Field(
+        default=None, description="Text language; detected from title and description if omitted."
+    )
+    required_skills: SkillList = Field(default_factory=list)
+    nice_to_have_skills: SkillList = Field(default_factory=list)
+    required_languages: LanguageList = Field(
+        default_factory=list, description="ISO 639-1 codes the candidate must speak."
+    )
+    location: Location | None = None
+    remote: bool = False
+    employment_type: EmploymentType | None = None
+    hours_per_week: Annotated[float | None, Field(gt=0, le=80)] = None
+    salary: Salary | None = None
+    apply_url: HttpUrl | None = None
+    valid_through: AwareDatetime | None = None
+    status: VacancyStatus = "open"
+
+
+class VacancyCreate(VacancyFields):
+    title: Title
+
+
+class VacancyUpdate(StrictModel):
+    """Partial update: fields left out keep their value; ``null`` clears an optional field."""
+
+    external_id: ExternalId | None = None
+    title: Title | None = None
+    description: Description | None = None
+    language: ContentLanguage | None = None
+    required_skills: SkillList | None = None
+    nice_to_have_skills: SkillList | None = None
+    required_languages: LanguageList | None = None
+    location: Location | None = None
+    remote: bool | None = None
+    employment_type: EmploymentType | None = None
+    hours_per_week: Annotated[float | None, Field(gt=0, le=80)] = None
+    salary: Salary | None = None
+    apply_url: HttpUrl | None = None
+    valid_through: AwareDatetime | None = None
+    status: VacancyStatus | None = None
+
+    @field_validator("title", "description", "remote", "status")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
+
+
+class VacancyOut(VacancyFields):
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    title: str
+    language: ContentLanguage | None = None
+    created_at: datetime
+    updated_at: datetime

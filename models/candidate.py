@@ -1,0 +1,73 @@
+"""Candidate profiles and the CV documents they were created from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, IdMixin, TimestampMixin
+from models.location import LocationMixin
+
+
+class Candidate(IdMixin, TimestampMixin, LocationMixin, Base):
+    __tablename__ = "candidates"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id"),
+        # NULLs are distinct in a unique constraint, so candidates without email never clash.
+        UniqueConstraint("organisation_id", "email"),
+        Index(None, "organisation_id", "updated_at"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    # Stored normalised (trimmed, lower case) so that duplicates are found by equality.
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    headline: Mapped[str | None] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(2))
+    skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    experience: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    education: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_purpose: Mapped[str | None] = mapped_column(Text)
+    consent_retention_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CandidateDocument(IdMixin, TimestampMixin, Base):
+    """The original CV file a candidate was created from, kept in the database so that the
+    candidate and its file are written in one transaction."""
+
+    __tablename__ = "candidate_documents"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,13 @@
+"""Location columns shared by vacancies and candidates (kept as columns so they can be filtered)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class LocationMixin:
+    location_city: Mapped[str | None] = mapped_column(String(200))
+    location_country: Mapped[str | None] = mapped_column(String(2))
+    location_lat: Mapped[float | None] = mapped_column(Float)
+    location_lon: Mapped[float | None] = mapped_column(Float)

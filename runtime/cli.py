@@ -1,0 +1,254 @@
+"""The ``talentmesh`` command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from runtime.embedded import (
+    DataDirInUseError,
+    DataDirLock,
+    start_embedded_broker,
+    start_embedded_postgres,
+)
+from runtime.logging import configure_logging
+from runtime.resources import BrokerUnavailableError, resolve_broker_url, resolve_database_url
+from runtime.settings import InsecureSettingsError, Settings, get_settings
+
+app = typer.Typer(
+    help="TalentMesh: recruitment matching and vacancy distribution.", no_args_is_help=True
+)
+apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[object]:
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(resolve_database_url(settings), pool_size=1)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    from models.db import make_engine
+    from runtime.migrate import upgrade_to_head
+
+    settings = _settings()
+    engine = make_engine(resolve_database_url(settings), pool_size=1)
+    try:
+        upgrade_to_head(engine)
+    finally:
+        engine.dispose()
+    typer.echo("database schema is up to date", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: TALENTMESH_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: TALENTMESH_PORT.")] = None,
+    worker: Annotated[bool, typer.Option(help="Also run a Celery worker.")] = True,
+) -> None:
+    """Run the whole service: embedded database and broker when none is configured,
+    migrations, a Celery worker and the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+    from models.db import make_engine
+    from runtime.migrate import upgrade_to_head
+
+    settings = _settings()
+    try:
+        settings.assert_safe_to_run()
+    except InsecureSettingsError as exc:
+        raise _fail(str(exc)) from exc
+    embedded = not (settings.database_url and settings.broker_url)
+    with ExitStack() as stack:
+        if embedded:
+            try:
+                stack.enter_context(DataDirLock(settings.resolved_data_dir))
+            except DataDirInUseError as exc:
+                raise _fail(str(exc)) from exc
+        database_url = settings.database_url
+        if not database_url:
+            postgres = start_embedded_postgres(settings.resolved_data_dir)
+            stack.callback(postgres.release)
+            database_url = postgres.url
+        broker_url = settings.broker_url
+        if not broker_url:
+            broker = start_embedded_broker(settings.resolved_data_dir)
+            stack.callback(broker.stop)
+            broker_url = broker.url
+        resolved = settings.model_copy(
+            update={"database_url": database_url, "broker_url": broker_url}
+        )
+        engine = make_engine(database_url)
+        upgrade_to_head(engine)
+        if worker:
+            stack.enter_context(_worker_process(database_url, broker_url))
+        stack.callback(engine.dispose)
+        # uvicorn re-raises SIGINT/SIGTERM once it has shut down; turning that into an
+        # exception lets the worker, the broker and the database stop cleanly after it.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _raise_shutdown)
+        try:
+            uvicorn.run(
+                create_app(resolved, engine=engine),
+                host=host or settings.host,
+                port=port or settings.port,
+                log_level=settings.log_level.lower(),
+            )
+        except _ShutdownError:
+            typer.echo("stopping", err=True)
+
+
+class _ShutdownError(Exception):
+    pass
+
+
+def _raise_shutdown(signum: int, _frame: object) -> None:
+    raise _ShutdownError(signum)
+
+
+@contextmanager
+def _worker_process(database_url: str, broker_url: str) -> Iterator[None]:
+    env = dict(os.environ)
+    env["TALENTMESH_DATABASE_URL"] = database_url
+    env["TALENTMESH_BROKER_URL"] = broker_url
+    process = subprocess.Popen([sys.executable, "-m", "runtime.cli", "worker"], env=env)
+    try:
+        yield
+    finally:
+        # SIGTERM is Celery's warm shutdown: running tasks finish, unstarted ones stay queued.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Default: TALENTMESH_WORKER_CONCURRENCY.")
+    ] = None,
+) -> None:
+    """Run a Celery worker against the configured broker, or the embedded broker of the
+    service running on TALENTMESH_DATA_DIR."""
+    from runtime.celery_app import make_celery
+
+    settings = _settings()
+    try:
+        settings.assert_safe_to_run()
+        broker_url = resolve_broker_url(settings)
+    except (InsecureSettingsError, BrokerUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    # Tasks open their own sessions from the settings: pin the database the worker found.
+    os.environ["TALENTMESH_DATABASE_URL"] = resolve_database_url(settings)
+    os.environ["TALENTMESH_BROKER_URL"] = broker_url
+    get_settings.cache_clear()
+    celery = make_celery(broker_url)
+    celery.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level.upper()}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@apikey_app.command("create")
+def apikey_create(
+    org: Annotated[str, typer.Option(help="Organisation name; created if it does not exist.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated, e.g. vacancies:write,search.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key and print it (only the key, on stdout). It is shown only once."""
+    from sqlalchemy.orm import Session
+
+    from api.auth.service import create_api_key
+
+    settings = _settings()
+    try:
+        with _session(settings) as session:
+            assert isinstance(session, Session)
+            api_key, plaintext = create_api_key(
+                session, organisation_name=org, scopes=scopes, name=name
+            )
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"created key {api_key.id} for {org!r} with scopes {scopes}", err=True)
+    typer.echo(plaintext)
+
+
+@apikey_app.command("list")
+def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) -> None:
+    """List an organisation's keys (id, prefix, scopes, state); never the keys themselves."""
+    from sqlalchemy.orm import Session
+
+    from api.auth import repository
+
+    settings = _settings()
+    with _session(settings) as session:
+        assert isinstance(session, Session)
+        organisation = repository.get_organisation_by_name(session, org)
+        if organisation is None:
+            raise _fail(f"no organisation named {org!r}")
+        for key in repository.list_keys(session, organisation.id):
+            state = "revoked" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\ttm_{key.prefix}_...\t{','.join(key.scopes)}\t{state}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[UUID, typer.Argument(help="The key's id.")]) -> None:
+    """Revoke a key; requests with it answer 401 from then on."""
+    from sqlalchemy.orm import Session
+
+    from api.auth.service import revoke_api_key
+    from runtime.errors import NotFoundError
+
+    settings = _settings()
+    try:
+        with _session(settings) as session:
+            assert isinstance(session, Session)
+            revoke_api_key(session, key_id)
+    except NotFoundError as exc:
+        raise _fail(exc.detail) from exc
+    typer.echo(f"revoked {key_id}", err=True)
+
+
+if __name__ == "__main__":
+    app()

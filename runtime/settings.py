@@ -1,0 +1,96 @@
+"""The one settings class; every value comes from a ``TALENTMESH_*`` environment variable."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development secret is public (it is in this file), so it may only sign things
+# on a developer's own machine. Anything else must set TALENTMESH_SECRET_KEY.
+DEFAULT_SECRET_KEY = "talentmesh-development-secret-do-not-use-in-production"  # noqa: S105
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when the service would start with settings that are only safe for development."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALENTMESH_", extra="ignore")
+
+    env: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development, test or production; outside development a secret is required.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the API binds to.")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql+psycopg://...). Unset: an embedded PostgreSQL "
+        "with pgvector under DATA_DIR/postgres.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Redis URL of the Celery broker. Unset: an embedded Valkey server under "
+        "DATA_DIR/broker.",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Holds the embedded database, the embedded broker and the service lock.",
+    )
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description="sentence-transformers model name or path used for embeddings.",
+    )
+    log_level: str = Field(default="INFO", description="Python log level name.")
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET_KEY),
+        description="Signs pagination cursors and, later, session cookies. At least 32 characters.",
+    )
+    worker_concurrency: int = Field(default=1, ge=1, le=64, description="Celery worker processes.")
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest CV file accepted, in bytes."
+    )
+    max_json_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest JSON request body accepted, in bytes."
+    )
+    max_pdf_pages: int = Field(default=50, ge=1, description="Most pages read from a PDF CV.")
+    max_decompressed_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes a CV file may expand to when decompressed (DOCX parts, PDF text).",
+    )
+
+    def assert_safe_to_run(self) -> None:
+        """Refuse production-like settings that still carry the public development secret."""
+        secret = self.secret_key.get_secret_value()
+        if self.env is Environment.DEVELOPMENT:
+            return
+        if secret == DEFAULT_SECRET_KEY:
+            raise InsecureSettingsError(
+                f"TALENTMESH_SECRET_KEY is the public development default but TALENTMESH_ENV is "
+                f"{self.env.value!r}; set a random secret of at least 32 characters."
+            )
+        if len(secret) < 32:
+            raise InsecureSettingsError(
+                "TALENTMESH_SECRET_KEY must be at least 32 characters long."
+            )
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

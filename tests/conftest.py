@@ -1,0 +1,120 @@
+"""Shared fixtures: one embedded PostgreSQL and one embedded broker per test session; every
+test runs inside a transaction that is rolled back afterwards."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from api.app import create_app
+from api.auth.service import create_api_key
+from models.db import make_engine
+from runtime.embedded import start_embedded_broker, start_embedded_postgres
+from runtime.migrate import upgrade_to_head
+from runtime.settings import Settings
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    postgres = start_embedded_postgres(tmp_path_factory.mktemp("data"))
+    yield postgres.url
+    postgres.release()
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    broker = start_embedded_broker(tmp_path_factory.mktemp("broker"))
+    yield broker.url
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, broker_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        broker_url=broker_url,
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("var"),
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    # Sessions commit into savepoints of the test's transaction, which is rolled back.
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app.state.session_factory = session_factory
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class KeyMaker:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def __call__(self, org: str = "Koninklijke Bibliotheek", scopes: str = "admin") -> str:
+        with self.session_factory() as session:
+            _, plaintext = create_api_key(session, organisation_name=org, scopes=scopes)
+            session.commit()
+        return plaintext
+
+
+@pytest.fixture
+def make_key(session_factory: sessionmaker[Session]) -> KeyMaker:
+    return KeyMaker(session_factory)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def admin(make_key: KeyMaker) -> dict[str, str]:
+    """Headers of an admin key of the default organisation."""
+    return bearer(make_key())
