@@ -36,18 +36,35 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send, limit)
             return
         received = 0
+        too_large = rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    # Raised inside the route, so the problem handler renders the 413.
+                    too_large = True
                     raise PayloadTooLargeError(f"the request body exceeds {limit} bytes")
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # The framework may turn the aborted read into another error; the client must
+            # see the 413 instead.
+            nonlocal rejected
+            if not too_large:
+                await send(message)
+            elif message["type"] == "http.response.start" and not rejected:
+                rejected = True
+                await self._reject(scope, send, limit)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not rejected:
+            await self._reject(scope, send, limit)
 
     @staticmethod
     async def _reject(scope: Scope, send: Send, limit: int) -> None:

@@ -190,6 +190,24 @@ def worker(
     )
 
 
+@app.command()
+def beat() -> None:
+    """Run the Celery beat scheduler (periodic jobs); run exactly one per deployment."""
+    from runtime.celery_app import make_celery
+
+    settings = _settings()
+    try:
+        settings.assert_safe_to_run()
+        broker_url = resolve_broker_url(settings)
+    except (InsecureSettingsError, BrokerUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
+    schedule_file = settings.resolved_data_dir / "celerybeat-schedule"
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    make_celery(broker_url).start(
+        ["beat", f"--loglevel={settings.log_level.upper()}", f"--schedule={schedule_file}"]
+    )
+
+
 @apikey_app.command("create")
 def apikey_create(
     org: Annotated[str, typer.Option(help="Organisation name; created if it does not exist.")],

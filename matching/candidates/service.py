@@ -94,6 +94,8 @@ def _flush(session: Session, candidate: Candidate) -> None:
     try:
         with session.begin_nested():
             session.flush()
+        # Read back what was stored, so the response shows stored values (times in UTC).
+        session.refresh(candidate)
     except IntegrityError:
         values = {c: getattr(candidate, c) for c in _UNIQUE_FIELDS}
         _check_unique(session, candidate.organisation_id, values, candidate.id)
@@ -101,7 +103,7 @@ def _flush(session: Session, candidate: Candidate) -> None:
 
 
 def create(session: Session, organisation_id: UUID, payload: CandidateCreate) -> Candidate:
-    data = {key: getattr(payload, key) for key in payload.model_fields}
+    data = {key: getattr(payload, key) for key in CandidateCreate.model_fields}
     _check_unique(session, organisation_id, data, None)
     candidate = Candidate(organisation_id=organisation_id, **_columns(data))
     if candidate.language is None:

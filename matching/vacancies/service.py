@@ -76,14 +76,16 @@ def _check_external_id(
         )
 
 
-def _flush(session: Session, organisation_id: UUID, external_id: str | None) -> None:
+def _flush(session: Session, vacancy: Vacancy) -> None:
     # A concurrent writer can slip in between the check and the insert; the unique
     # constraint catches it and the answer is the same 409.
     try:
         with session.begin_nested():
             session.flush()
+        # Read back what was stored, so the response shows stored values (times in UTC).
+        session.refresh(vacancy)
     except IntegrityError:
-        _check_external_id(session, organisation_id, external_id, None)
+        _check_external_id(session, vacancy.organisation_id, vacancy.external_id, vacancy.id)
         raise
 
 
@@ -97,7 +99,7 @@ def create(session: Session, organisation_id: UUID, payload: VacancyCreate) -> V
     if vacancy.language is None:
         _detect(vacancy)
     session.add(vacancy)
-    _flush(session, organisation_id, payload.external_id)
+    _flush(session, vacancy)
     return vacancy
 
 
@@ -115,7 +117,7 @@ def update(
     text_changed = vacancy.language is None and bool({"title", "description"} & data.keys())
     if language_cleared or text_changed:
         _detect(vacancy)
-    _flush(session, organisation_id, vacancy.external_id)
+    _flush(session, vacancy)
     return vacancy
 
 
