@@ -20,6 +20,8 @@ _ITEM_TEXT_LIMITS = {
     "description": 20_000,
 }
 
+_LIST_LIMITS = {"experience": 100, "education": 50, "languages": 50}
+
 
 def _clip(data: dict[str, Any]) -> dict[str, Any]:
     for key, limit in _TEXT_LIMITS.items():
@@ -31,6 +33,10 @@ def _clip(data: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(item.get(field), str):
                     item[field] = item[field][:limit]
     data["skills"] = [s[:200] for s in data["skills"]][:200]
+    # Keep the first entries up to the schema's list limits: one entry too many would
+    # otherwise fail the whole list, and the loop below would drop all of it.
+    for key, most in _LIST_LIMITS.items():
+        data[key] = data[key][:most]
     return data
 
 

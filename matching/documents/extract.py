@@ -6,9 +6,12 @@ The file type is decided by its bytes, never by the name or the declared content
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from runtime.errors import PayloadTooLargeError, UnprocessableError, UnsupportedMediaTypeError
 
@@ -56,6 +59,26 @@ class EmptyDocumentError(UnprocessableError):
     title = "The file contains no text"
 
 
+_MAX_FILENAME_CHARS = 255  # the width of candidate_documents.filename
+# C0 control characters other than tab, line feed and carriage return, and DEL. PostgreSQL
+# text cannot hold NUL and none of them belong in a CV; str.split() already treats the
+# others (vertical tab, form feed, \x1c-\x1f) as whitespace.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F])
+
+
+def clean_filename(filename: str) -> str:
+    """The name without directories or control characters, short enough to be stored; a
+    long name keeps its extension."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].translate(_CONTROL).strip()
+    if len(name) > _MAX_FILENAME_CHARS:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and stem and len(suffix) <= 16:
+            name = f"{stem[: _MAX_FILENAME_CHARS - len(suffix) - 1]}.{suffix}"
+        else:
+            name = name[:_MAX_FILENAME_CHARS]
+    return name or "cv"
+
+
 def detect_kind(content: bytes) -> DocumentKind:
     if content.startswith(b"%PDF-"):
         return "pdf"
@@ -69,6 +92,7 @@ def detect_kind(content: bytes) -> DocumentKind:
 
 
 def extract(filename: str, content: bytes, limits: Limits) -> ExtractedDocument:
+    filename = clean_filename(filename)
     if len(content) > limits.max_bytes:
         raise PayloadTooLargeError(
             f"the file is {len(content)} bytes; the limit is {limits.max_bytes} bytes"
@@ -90,14 +114,49 @@ def extract(filename: str, content: bytes, limits: Limits) -> ExtractedDocument:
     return ExtractedDocument(filename=filename, kind=kind, content=content, text=text, pages=pages)
 
 
+def _pdf_errors() -> tuple[type[Exception], ...]:
+    """What pypdf raises on damaged or hostile input: its own errors (LimitReachedError for
+    reference loops and decompression limits among them) and plain Python errors from deep
+    inside its parser."""
+    from pypdf.errors import PyPdfError
+
+    return (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        OSError,
+        RecursionError,
+        NotImplementedError,  # an unknown stream filter
+        zlib.error,
+        struct.error,
+    )
+
+
 def _pdf_text(content: bytes, limits: Limits) -> tuple[str, int]:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
+    errors = _pdf_errors()
     try:
+        # Opening an encrypted PDF already tries the empty user password; for AES that needs
+        # an optional library, whose absence is reported as a DependencyError.
         reader = PdfReader(io.BytesIO(content))
-        if reader.is_encrypted:
-            raise EncryptedDocumentError("the PDF is encrypted; upload an unprotected copy")
+    except FileNotDecryptedError as exc:
+        raise EncryptedDocumentError("the PDF is encrypted; upload an unprotected copy") from exc
+    except DependencyError as exc:
+        if b"/Encrypt" in content:
+            raise EncryptedDocumentError(
+                "the PDF is encrypted; upload an unprotected copy"
+            ) from exc
+        raise CorruptDocumentError(f"the PDF uses a feature that cannot be read: {exc}") from exc
+    except errors as exc:
+        raise CorruptDocumentError(f"the PDF is damaged or not a PDF: {exc}") from exc
+    if reader.is_encrypted:
+        raise EncryptedDocumentError("the PDF is encrypted; upload an unprotected copy")
+    try:
         page_count = len(reader.pages)
         if page_count > limits.max_pages:
             raise PayloadTooLargeError(
@@ -111,23 +170,38 @@ def _pdf_text(content: bytes, limits: Limits) -> tuple[str, int]:
             if total > limits.max_decompressed_bytes:
                 raise PayloadTooLargeError("the PDF expands to more text than is accepted")
             parts.append(page_text)
-    except (EncryptedDocumentError, PayloadTooLargeError):
-        raise
-    except FileNotDecryptedError as exc:
-        raise EncryptedDocumentError("the PDF is encrypted; upload an unprotected copy") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+    except DependencyError as exc:
+        raise CorruptDocumentError(f"the PDF uses a feature that cannot be read: {exc}") from exc
+    except errors as exc:
         raise CorruptDocumentError(f"the PDF is damaged or not a PDF: {exc}") from exc
     return "\n".join(parts), page_count
+
+
+# What zipfile raises on a damaged archive besides BadZipFile: zlib.error for a broken
+# deflate stream, NotImplementedError (a RuntimeError) for an unknown compression method or
+# version, EOFError and struct.error for short records.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    RuntimeError,
+    EOFError,
+    struct.error,
+    OSError,
+    ValueError,
+)
 
 
 def _docx_text(content: bytes, limits: Limits) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        names = {info.filename for info in archive.infolist()}
-        expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        infos = archive.infolist()
+    except _ZIP_ERRORS as exc:
         raise CorruptDocumentError(f"the DOCX archive is damaged: {exc}") from exc
-    if "EncryptionInfo" in names or "EncryptedPackage" in names:
+    names = {info.filename for info in infos}
+    expanded = sum(info.file_size for info in infos)
+    # Bit 0 of the flags marks a member encrypted with a ZIP password.
+    encrypted_member = any(info.flag_bits & 0x1 for info in infos)
+    if "EncryptionInfo" in names or "EncryptedPackage" in names or encrypted_member:
         raise EncryptedDocumentError("the document is encrypted; upload an unprotected copy")
     if "word/document.xml" not in names:
         raise UnsupportedMediaTypeError("the ZIP file is not a Word (DOCX) document")
@@ -142,11 +216,15 @@ def _docx_text(content: bytes, limits: Limits) -> str:
 
     try:
         document = docx.Document(io.BytesIO(content))
-        lines = [p.text for p in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                lines.append("  ".join(cell.text for cell in row.cells))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        lines = list(_docx_lines(document))
+    except (
+        PackageNotFoundError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,  # a well-formed XML part that is not a Word document body
+        *_ZIP_ERRORS,
+    ) as exc:
         raise CorruptDocumentError(f"the DOCX document is damaged: {exc}") from exc
     except Exception as exc:  # lxml raises its own syntax errors for broken XML parts
         if type(exc).__module__.startswith("lxml"):
@@ -155,9 +233,36 @@ def _docx_text(content: bytes, limits: Limits) -> str:
     return "\n".join(lines)
 
 
+def _docx_lines(container: Any) -> Iterator[str]:
+    """Paragraphs and table rows in document order, so that a table stays in the section
+    of the heading above it; one line per row. A merged cell is read once; a nested table is
+    read in place."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if not isinstance(block, Table):
+            yield block.text
+            continue
+        seen: set[Any] = set()  # python-docx repeats a merged cell for each grid column/row
+        for row in block.rows:
+            cells: list[str] = []
+            for cell in row.cells:
+                if cell._tc in seen:
+                    continue
+                seen.add(cell._tc)
+                text = "\n".join(_docx_lines(cell)).strip()
+                if text:
+                    cells.append(text)
+            # A bar keeps cells apart for the profile parser (skills, title | organisation).
+            yield " | ".join(cells)
+
+
 def _plain_text(content: bytes) -> str:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError as exc:  # an odd length or a lone surrogate
+            raise CorruptDocumentError(f"the UTF-16 text file is damaged: {exc}") from exc
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -169,7 +274,9 @@ def _plain_text(content: bytes) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+    # Windows line ends (CR LF) are one break, not a break and an empty line.
+    text = text.translate(_CONTROL).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     tidy: list[str] = []
     for line in lines:
         if line or (tidy and tidy[-1]):

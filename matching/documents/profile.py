@@ -106,6 +106,10 @@ _RANGE = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+|\b0)[0-9][0-9 ()./-]{7,18}[0-9]")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# The title many CVs open with; it is not the candidate's name.
+_DOCUMENT_TITLES = frozenset(
+    {"curriculum vitae", "curriculum vitæ", "cv", "c.v.", "resume", "résumé", "levensloop"}
+)
 _ORG_SPLIT = re.compile(r"\s+(?:at|bij|@)\s+|\s*[,|]\s*|\s+[-–—]\s+", re.IGNORECASE)
 _INSTITUTION = re.compile(
     r"universit|hogeschool|college|school|academ|institu|conservatorium|roc\b", re.IGNORECASE
@@ -279,14 +283,25 @@ def _languages(lines: list[str]) -> list[str]:
     return codes
 
 
+def _phone(text: str) -> str | None:
+    # "01-2015 - 06-2019" has the shape of a phone number too; a date range is skipped.
+    for match in _PHONE.finditer(text):
+        if not _RANGE.fullmatch(match.group(0).strip()):
+            return match.group(0).strip()
+    return None
+
+
+def _is_document_title(line: str) -> bool:
+    return line.strip().strip(":").strip().casefold() in _DOCUMENT_TITLES
+
+
 def draft_profile(text: str) -> DraftProfile:
     sections = split_sections(text)
-    header = [line for line in sections["header"] if line.strip()]
+    header = [ln for ln in sections["header"] if ln.strip() and not _is_document_title(ln)]
     draft = DraftProfile(language=detect_language(text))
     if email := _EMAIL.search(text):
         draft.email = email.group(0).lower()
-    if phone := _PHONE.search(text):
-        draft.phone = phone.group(0).strip()
+    draft.phone = _phone(text)
     contact = [ln for ln in header if not (_EMAIL.search(ln) or _PHONE.search(ln))]
     if contact and re.fullmatch(r"[^\d@:]{2,80}", contact[0]) and len(contact[0].split()) <= 5:
         draft.name = contact[0].strip()
