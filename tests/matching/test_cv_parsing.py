@@ -170,15 +170,17 @@ def _hex(size: int, byte: int) -> bytes:
 
 
 def aes256_encrypted_pdf() -> bytes:
-    """A PDF with a standard security handler of revision 6 (AES-256), the default of current
-    writers. pypdf cannot write one without its optional crypto library, and only its
-    /Encrypt dictionary matters: opening the file already tries the empty password."""
+    """A PDF encrypted with the standard security handler, revision 6 (AES-256). pypdf cannot
+    write one without its optional crypto library; only the /Encrypt dictionary matters,
+    because opening the file already tries the empty user password."""
+    keys = {b"O": _hex(48, 1), b"U": _hex(48, 2), b"OE": _hex(32, 3), b"UE": _hex(32, 4)}
     encrypt = (
         b"<< /Filter /Standard /V 5 /R 6 /Length 256 /P -4 "
         b"/CF << /StdCF << /AuthEvent /DocOpen /CFM /AESV3 /Length 32 >> >> "
-        b"/StmF /StdCF /StrF /StdCF "
-        b"/O " + _hex(48, 1) + b" /U " + _hex(48, 2) + b" /OE " + _hex(32, 3) + b" /UE "
-        b"" + _hex(32, 4) + b" /Perms " + _hex(16, 5) + b" >>"
+        b"/StmF /StdCF /StrF /StdCF /Perms "
+        + _hex(16, 5)
+        + b"".join(b" /%b %b" % item for item in keys.items())
+        + b" >>"
     )
     return raw_pdf(
         [
