@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
 from api.auth.scopes import Principal
+from models.db import transaction
 from runtime.errors import AuthenticationError, PermissionDeniedError
 from runtime.settings import Settings
 
@@ -24,15 +25,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

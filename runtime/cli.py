@@ -12,6 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from sqlalchemy.orm import Session
 
 from runtime.embedded import (
     DataDirInUseError,
@@ -42,20 +43,24 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _session(settings: Settings) -> Iterator[object]:
-    from models.db import make_engine, make_session_factory
+def _session(settings: Settings) -> Iterator[Session]:
+    from models.db import make_engine, make_session_factory, transaction
 
     engine = make_engine(resolve_database_url(settings), pool_size=1)
-    session = make_session_factory(engine)()
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with transaction(make_session_factory(engine)) as session:
+            yield session
     finally:
-        session.close()
         engine.dispose()
+
+
+def _broker_url_for_process(settings: Settings) -> str:
+    """Settings checks shared by the worker and beat, and the broker they attach to."""
+    try:
+        settings.assert_safe_to_run()
+        return resolve_broker_url(settings)
+    except (InsecureSettingsError, BrokerUnavailableError) as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()
@@ -169,11 +174,7 @@ def worker(
     from runtime.celery_app import make_celery
 
     settings = _settings()
-    try:
-        settings.assert_safe_to_run()
-        broker_url = resolve_broker_url(settings)
-    except (InsecureSettingsError, BrokerUnavailableError) as exc:
-        raise _fail(str(exc)) from exc
+    broker_url = _broker_url_for_process(settings)
     # Tasks open their own sessions from the settings: pin the database the worker found.
     os.environ["TALENTMESH_DATABASE_URL"] = resolve_database_url(settings)
     os.environ["TALENTMESH_BROKER_URL"] = broker_url
@@ -196,11 +197,7 @@ def beat() -> None:
     from runtime.celery_app import make_celery
 
     settings = _settings()
-    try:
-        settings.assert_safe_to_run()
-        broker_url = resolve_broker_url(settings)
-    except (InsecureSettingsError, BrokerUnavailableError) as exc:
-        raise _fail(str(exc)) from exc
+    broker_url = _broker_url_for_process(settings)
     schedule_file = settings.resolved_data_dir / "celerybeat-schedule"
     schedule_file.parent.mkdir(parents=True, exist_ok=True)
     make_celery(broker_url).start(
@@ -215,14 +212,11 @@ def apikey_create(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
 ) -> None:
     """Create an API key and print it (only the key, on stdout). It is shown only once."""
-    from sqlalchemy.orm import Session
-
     from api.auth.service import create_api_key
 
     settings = _settings()
     try:
         with _session(settings) as session:
-            assert isinstance(session, Session)
             api_key, plaintext = create_api_key(
                 session, organisation_name=org, scopes=scopes, name=name
             )
@@ -235,13 +229,10 @@ def apikey_create(
 @apikey_app.command("list")
 def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) -> None:
     """List an organisation's keys (id, prefix, scopes, state); never the keys themselves."""
-    from sqlalchemy.orm import Session
-
     from api.auth import repository
 
     settings = _settings()
     with _session(settings) as session:
-        assert isinstance(session, Session)
         organisation = repository.get_organisation_by_name(session, org)
         if organisation is None:
             raise _fail(f"no organisation named {org!r}")
@@ -253,15 +244,12 @@ def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) ->
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: Annotated[UUID, typer.Argument(help="The key's id.")]) -> None:
     """Revoke a key; requests with it answer 401 from then on."""
-    from sqlalchemy.orm import Session
-
     from api.auth.service import revoke_api_key
     from runtime.errors import NotFoundError
 
     settings = _settings()
     try:
         with _session(settings) as session:
-            assert isinstance(session, Session)
             revoke_api_key(session, key_id)
     except NotFoundError as exc:
         raise _fail(exc.detail) from exc
