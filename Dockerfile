@@ -16,9 +16,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==${TORCH
 
 # A regular (non-editable) install into site-packages; the source tree is removed after,
 # so the installed package, migrations included, is the only copy the containers see.
-# README.md* : the project metadata names README.md; the wildcard lets the build go on
-# while the file does not exist.
-COPY pyproject.toml README.md* /tmp/talentmesh-src/
+COPY pyproject.toml README.md /tmp/talentmesh-src/
 COPY api /tmp/talentmesh-src/api
 COPY matching /tmp/talentmesh-src/matching
 COPY distribution /tmp/talentmesh-src/distribution
