@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -108,6 +109,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench_api.py needs wrk: apt-get install wrk")
 
     root = Path(__file__).resolve().parent.parent
     tmp = Path(tempfile.mkdtemp(prefix="talentmesh-bench-"))
