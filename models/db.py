@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -31,3 +32,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def unique_write(
+    session: Session, record: object, find_conflict: Callable[[], None]
+) -> Iterator[None]:
+    """Write ``record`` (the changes made in the ``with`` block) in a savepoint, flush it and
+    read it back as stored.
+
+    Services check unique values before writing, but a concurrent writer can slip in
+    between the check and the insert. The unique constraint then fails the savepoint, and
+    ``find_conflict`` (a closure over the values checked before the write) raises the same
+    conflict a sequential duplicate gets; autoflush stays off meanwhile, or the failed write
+    would be retried outside the savepoint. The changes must be made inside the block:
+    opening a savepoint flushes whatever is pending, and that flush is not protected by it.
+    """
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError:
+        with session.no_autoflush:
+            find_conflict()
+        raise
+    session.refresh(record)

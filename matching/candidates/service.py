@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matching.candidates import repository
@@ -15,6 +15,7 @@ from matching.documents.extract import ExtractedDocument
 from matching.documents.language import detect_language
 from matching.records import location_columns, location_out, plain
 from models import Candidate, CandidateDocument
+from models.db import unique_write
 from runtime.errors import ConflictError, NotFoundError
 
 _CONSENT_FIELDS = ("given_at", "purpose", "retention_until")
@@ -89,27 +90,15 @@ def _check_unique(
             )
 
 
-def _flush(session: Session, candidate: Candidate) -> None:
-    # The unique constraints catch a concurrent duplicate that passed the check.
-    try:
-        with session.begin_nested():
-            session.flush()
-        # Read back what was stored, so the response shows stored values (times in UTC).
-        session.refresh(candidate)
-    except IntegrityError:
-        values = {c: getattr(candidate, c) for c in _UNIQUE_FIELDS}
-        _check_unique(session, candidate.organisation_id, values, candidate.id)
-        raise
-
-
 def create(session: Session, organisation_id: UUID, payload: CandidateCreate) -> Candidate:
     data = {key: getattr(payload, key) for key in CandidateCreate.model_fields}
-    _check_unique(session, organisation_id, data, None)
+    conflict = partial(_check_unique, session, organisation_id, data, None)
+    conflict()
     candidate = Candidate(organisation_id=organisation_id, **_columns(data))
     if candidate.language is None:
         candidate.language = detect_language(_profile_text(candidate))
-    session.add(candidate)
-    _flush(session, candidate)
+    with unique_write(session, candidate, conflict):
+        session.add(candidate)
     return candidate
 
 
@@ -118,12 +107,13 @@ def update(
 ) -> Candidate:
     candidate = get(session, organisation_id, candidate_id)
     data = {key: getattr(payload, key) for key in payload.model_fields_set}
-    _check_unique(session, organisation_id, data, candidate.id)
-    for column, value in _columns(data).items():
-        setattr(candidate, column, value)
-    if candidate.language is None or ("language" in data and data["language"] is None):
-        candidate.language = detect_language(_profile_text(candidate))
-    _flush(session, candidate)
+    conflict = partial(_check_unique, session, organisation_id, data, candidate.id)
+    conflict()
+    with unique_write(session, candidate, conflict):
+        for column, value in _columns(data).items():
+            setattr(candidate, column, value)
+        if candidate.language is None or ("language" in data and data["language"] is None):
+            candidate.language = detect_language(_profile_text(candidate))
     return candidate
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matching.documents.language import detect_language
@@ -13,6 +13,7 @@ from matching.records import location_columns, location_out, plain
 from matching.vacancies import repository
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
 from models import Vacancy
+from models.db import unique_write
 from runtime.errors import ConflictError, NotFoundError
 
 _SALARY_FIELDS = ("min", "max", "currency", "period")
@@ -76,30 +77,18 @@ def _check_external_id(
         )
 
 
-def _flush(session: Session, vacancy: Vacancy) -> None:
-    # A concurrent writer can slip in between the check and the insert; the unique
-    # constraint catches it and the answer is the same 409.
-    try:
-        with session.begin_nested():
-            session.flush()
-        # Read back what was stored, so the response shows stored values (times in UTC).
-        session.refresh(vacancy)
-    except IntegrityError:
-        _check_external_id(session, vacancy.organisation_id, vacancy.external_id, vacancy.id)
-        raise
-
-
 def _detect(vacancy: Vacancy) -> None:
     vacancy.language = detect_language(f"{vacancy.title}\n{vacancy.description}")
 
 
 def create(session: Session, organisation_id: UUID, payload: VacancyCreate) -> Vacancy:
-    _check_external_id(session, organisation_id, payload.external_id, None)
+    conflict = partial(_check_external_id, session, organisation_id, payload.external_id, None)
+    conflict()
     vacancy = Vacancy(organisation_id=organisation_id, **_columns(dict(payload)))
     if vacancy.language is None:
         _detect(vacancy)
-    session.add(vacancy)
-    _flush(session, vacancy)
+    with unique_write(session, vacancy, conflict):
+        session.add(vacancy)
     return vacancy
 
 
@@ -110,14 +99,17 @@ def update(
     changes = payload.model_dump(exclude_unset=True)
     # Keep the validated objects (URLs, nested models) rather than their dumps.
     data = {key: getattr(payload, key) for key in changes}
-    _check_external_id(session, organisation_id, data.get("external_id"), vacancy.id)
-    for column, value in _columns(data).items():
-        setattr(vacancy, column, value)
-    language_cleared = "language" in data and data["language"] is None
-    text_changed = vacancy.language is None and bool({"title", "description"} & data.keys())
-    if language_cleared or text_changed:
-        _detect(vacancy)
-    _flush(session, vacancy)
+    conflict = partial(
+        _check_external_id, session, organisation_id, data.get("external_id"), vacancy.id
+    )
+    conflict()
+    with unique_write(session, vacancy, conflict):
+        for column, value in _columns(data).items():
+            setattr(vacancy, column, value)
+        language_cleared = "language" in data and data["language"] is None
+        text_changed = vacancy.language is None and bool({"title", "description"} & data.keys())
+        if language_cleared or text_changed:
+            _detect(vacancy)
     return vacancy
 
 
