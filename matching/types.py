@@ -48,7 +48,10 @@ def _dedupe(values: list[str]) -> list[str]:
 
 LanguageCode = Annotated[str, AfterValidator(_language_code)]
 CountryCode = Annotated[str, AfterValidator(_country_code)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+SHORT_TEXT_MAX_CHARS = 200
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_TEXT_MAX_CHARS)
+]
 SkillList = Annotated[list[ShortText], Field(max_length=200), AfterValidator(_dedupe)]
 LanguageList = Annotated[list[LanguageCode], Field(max_length=50), AfterValidator(_dedupe)]
 

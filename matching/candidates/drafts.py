@@ -5,38 +5,36 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from pydantic import ValidationError
+from annotated_types import MaxLen
+from pydantic import BaseModel, ValidationError
 
-from matching.candidates.schemas import CandidateCreate
+from matching.candidates.schemas import CandidateCreate, Education, Experience
 from matching.documents.profile import DraftProfile
+from matching.types import SHORT_TEXT_MAX_CHARS
 
-_TEXT_LIMITS = {"name": 300, "headline": 500, "summary": 50_000}
-_ITEM_TEXT_LIMITS = {
-    "title": 300,
-    "organisation": 300,
-    "degree": 300,
-    "field": 300,
-    "institution": 300,
-    "description": 20_000,
-}
 
-_LIST_LIMITS = {"experience": 100, "education": 50, "languages": 50}
+def _max_length(model: type[BaseModel], name: str) -> int | None:
+    for constraint in model.model_fields[name].metadata:
+        if isinstance(constraint, MaxLen):
+            return int(constraint.max_length)
+    return None
+
+
+def _clip_to(model: type[BaseModel], data: dict[str, Any]) -> None:
+    """Cut texts and lists to the schema's own limits, keeping their start: one character or
+    entry too many would otherwise fail the field, and the loop below would drop all of it."""
+    for name in model.model_fields:
+        value, limit = data.get(name), _max_length(model, name)
+        if limit is not None and isinstance(value, str | list):
+            data[name] = value[:limit]
 
 
 def _clip(data: dict[str, Any]) -> dict[str, Any]:
-    for key, limit in _TEXT_LIMITS.items():
-        if isinstance(data.get(key), str):
-            data[key] = data[key][:limit]
-    for key in ("experience", "education"):
+    _clip_to(CandidateCreate, data)
+    for key, item_model in (("experience", Experience), ("education", Education)):
         for item in data[key]:
-            for field, limit in _ITEM_TEXT_LIMITS.items():
-                if isinstance(item.get(field), str):
-                    item[field] = item[field][:limit]
-    data["skills"] = [s[:200] for s in data["skills"]][:200]
-    # Keep the first entries up to the schema's list limits: one entry too many would
-    # otherwise fail the whole list, and the loop below would drop all of it.
-    for key, most in _LIST_LIMITS.items():
-        data[key] = data[key][:most]
+            _clip_to(item_model, item)
+    data["skills"] = [skill[:SHORT_TEXT_MAX_CHARS] for skill in data["skills"]]
     return data
 
 
