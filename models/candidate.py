@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -22,15 +23,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
 from models.location import LocationMixin
+from models.matching import IndexedMixin
 
 
-class Candidate(IdMixin, TimestampMixin, LocationMixin, Base):
+class Candidate(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     __tablename__ = "candidates"
     __table_args__ = (
         UniqueConstraint("organisation_id", "external_id"),
         # NULLs are distinct in a unique constraint, so candidates without email never clash.
         UniqueConstraint("organisation_id", "email"),
         Index(None, "organisation_id", "updated_at"),
+        Index(None, "search_document", postgresql_using="gin"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -46,6 +49,7 @@ class Candidate(IdMixin, TimestampMixin, LocationMixin, Base):
     language: Mapped[str | None] = mapped_column(String(2))
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    remote: Mapped[bool] = mapped_column(Boolean, default=False)
     experience: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     education: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

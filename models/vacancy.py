@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
 from models.location import LocationMixin
+from models.matching import IndexedMixin
 
 VACANCY_STATUSES = ("draft", "open", "closed")
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contract", "internship", "volunteer")
@@ -33,11 +34,12 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Vacancy(IdMixin, TimestampMixin, LocationMixin, Base):
+class Vacancy(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     __tablename__ = "vacancies"
     __table_args__ = (
         UniqueConstraint("organisation_id", "external_id"),
         Index(None, "organisation_id", "updated_at"),
+        Index(None, "search_document", postgresql_using="gin"),
         CheckConstraint(_in("status", VACANCY_STATUSES), name="status"),
         CheckConstraint(
             "employment_type IS NULL OR " + _in("employment_type", EMPLOYMENT_TYPES),

@@ -77,6 +77,7 @@ class CandidateFields(StrictModel):
         default_factory=list, description="ISO 639-1 codes of languages the candidate speaks."
     )
     location: Location | None = None
+    remote: bool = Field(default=False, description="Open to remote work.")
     experience: Annotated[list[Experience], Field(max_length=100)] = Field(default_factory=list)
     education: Annotated[list[Education], Field(max_length=50)] = Field(default_factory=list)
     consent: Consent | None = None
@@ -92,10 +93,11 @@ class CandidateUpdate(CandidateFields):
     summary: Annotated[str | None, Field(max_length=50_000)] = None  # type: ignore[assignment]
     skills: SkillList | None = None  # type: ignore[assignment]
     languages: LanguageList | None = None  # type: ignore[assignment]
+    remote: bool | None = None  # type: ignore[assignment]
     experience: Annotated[list[Experience] | None, Field(max_length=100)] = None  # type: ignore[assignment]
     education: Annotated[list[Education] | None, Field(max_length=50)] = None  # type: ignore[assignment]
 
-    @field_validator("summary", "skills", "languages", "experience", "education")
+    @field_validator("summary", "skills", "languages", "remote", "experience", "education")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:

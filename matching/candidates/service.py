@@ -39,6 +39,7 @@ def to_out(candidate: Candidate) -> CandidateOut:
             "skills": candidate.skills,
             "languages": candidate.languages,
             "location": location_out(candidate),
+            "remote": candidate.remote,
             "experience": candidate.experience,
             "education": candidate.education,
             "consent": consent,

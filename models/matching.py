@@ -1,0 +1,93 @@
+"""What the matching engine derives from vacancies and candidates: section embeddings and the
+taxonomy concepts found in their text."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+OWNER_KINDS = ("candidate", "vacancy")
+
+
+class IndexedMixin:
+    """Search state kept on the vacancy or candidate row itself."""
+
+    # Lexical search document: every field that may influence a match, never name, email
+    # or phone (those must not move a score).
+    search_document: Mapped[str | None] = mapped_column(TSVECTOR)
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    indexed_model: Mapped[str | None] = mapped_column(String(200))
+
+
+class SectionEmbedding(Base):
+    """One embedded section (summary, one experience, the skills, ...) of a vacancy or
+    candidate. Embedding sections separately keeps long profiles from being truncated into
+    one blurred vector."""
+
+    __tablename__ = "section_embeddings"
+    __table_args__ = (
+        Index(None, "owner_id", "model"),
+        Index(None, "organisation_id", "owner_kind", "model"),
+        CheckConstraint("owner_kind IN ('candidate', 'vacancy')", name="owner_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    owner_kind: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    section: Mapped[str] = mapped_column(String(30))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(200))
+    # Untyped so that a model with another dimension needs no migration; each model gets its
+    # own partial HNSW index over a cast to its dimension (see matching/embeddings/store.py).
+    embedding: Mapped[list[float]] = mapped_column(Vector())
+
+
+class ConceptMention(Base):
+    """A taxonomy concept recognised in a vacancy or candidate, with the evidence for it."""
+
+    __tablename__ = "concept_mentions"
+    __table_args__ = (
+        Index(None, "owner_id"),
+        Index(None, "organisation_id", "uri"),
+        CheckConstraint("owner_kind IN ('candidate', 'vacancy')", name="owner_kind"),
+        CheckConstraint("kind IN ('occupation', 'skill')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    owner_kind: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    uri: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(Text)
+    # Where it was found ("summary", "experience[0]", "skills", "title", ...) and how.
+    field: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
