@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.limits import BodySizeLimitMiddleware
 from api.problems import install_problem_handlers
-from api.routers import candidates, health, vacancies
+from api.routers import candidates, health, matches, taxonomies, vacancies
 from models.db import make_engine, make_session_factory
 from runtime.settings import Settings
 
@@ -66,4 +66,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(vacancies.router)
     app.include_router(candidates.router)
+    app.include_router(matches.router)
+    app.include_router(taxonomies.router)
     return app

@@ -81,3 +81,31 @@ def paginate(
         next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return Page[T](data=[to_out(row) for row in rows], next_cursor=next_cursor)
+
+
+def encode_offset(secret: str, offset: int) -> str:
+    """A cursor into a ranked list that is recomputed per request (match results)."""
+    payload = b"o" + offset.to_bytes(4, "big")
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_sign(secret, payload)}"
+
+
+def decode_offset(secret: str, cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    body, _, signature = cursor.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        valid = (
+            len(payload) == 5
+            and payload[:1] == b"o"
+            and hmac.compare_digest(signature, _sign(secret, payload))
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BadRequestError(
+            "the cursor is not one this API issued; use next_cursor from the previous page",
+            errors=[FieldError("cursor", "invalid cursor")],
+        )
+    return int.from_bytes(payload[1:], "big")

@@ -49,9 +49,7 @@ class TaxonomyConcept(IdMixin, Base):
         CheckConstraint("kind IN ('occupation', 'skill')", name="kind"),
     )
 
-    taxonomy_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("taxonomies.id", ondelete="CASCADE")
-    )
+    taxonomy_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
     uri: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20))
     # ISCO-08 unit group code ("2622"); occupations in one group are close relatives.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-TASK_MODULES = ["runtime.tasks"]
+TASK_MODULES = ["runtime.tasks", "matching.indexing.tasks"]
 
 
 def make_celery(broker_url: str) -> Celery:

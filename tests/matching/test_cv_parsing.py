@@ -59,6 +59,7 @@ ENGLISH_PROFILE: dict[str, Any] = {
     "skills": ["Python", "SQL", "Linked Data"],
     "languages": ["nl", "en"],
     "location": None,
+    "remote": False,
     "experience": [
         {
             "title": "Python Developer",
@@ -363,6 +364,7 @@ def test_dutch_docx_with_a_table_is_parsed(client, admin, db):
         "skills": ["Didactiek", "Archiefonderzoek", "Klassenmanagement", "Excel", "Onderwijskunde"],
         "languages": ["nl", "en"],
         "location": None,
+        "remote": False,
         "experience": [
             {
                 "title": "Docent geschiedenis",

@@ -110,6 +110,7 @@ def test_run_command_lifecycle(service: Service) -> None:
         f"{service.url}/v1/vacancies",
         headers=auth,
         json={"title": "Conservator", "external_id": "KB-1"},
+        timeout=30,
     )
     assert vacancy.status_code == 201
     assert service.cli("migrate").returncode == 0

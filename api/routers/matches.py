@@ -1,0 +1,219 @@
+"""Matching: candidates for a vacancy, vacancies for a candidate, free-text candidate search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import SearchScope, SessionDep, SettingsDep
+from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset
+from api.problems import problem_responses
+from matching.candidates import service as candidates
+from matching.retrieval import service
+from matching.retrieval.schemas import (
+    CandidateMatch,
+    MatchFilters,
+    MatchPage,
+    SearchRequest,
+    VacancyMatch,
+)
+from matching.vacancies import service as vacancies
+from models import Candidate, Vacancy
+from runtime.settings import Settings
+
+router = APIRouter(tags=["matching"])
+
+MinScore = Annotated[float, Query(ge=0, le=1, description="Leave out matches scoring lower.")]
+Blind = Annotated[
+    bool, Query(description="Leave name, email, phone and photo out of the response.")
+]
+
+
+def _filters(
+    languages: Annotated[list[str] | None, Query(max_length=20)] = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    city: Annotated[str | None, Query(max_length=200)] = None,
+    remote: bool | None = None,
+    skills: Annotated[list[str] | None, Query(max_length=50)] = None,
+) -> MatchFilters:
+    return MatchFilters.model_validate(
+        {
+            "languages": languages or [],
+            "country": country,
+            "city": city,
+            "remote": remote,
+            "skills": skills or [],
+        }
+    )
+
+
+FiltersDep = Annotated[MatchFilters, Depends(_filters)]
+
+_IDENTITY = ("name", "email", "phone", "photo", "birth_date", "date_of_birth", "gender")
+
+
+def candidate_summary(candidate: Candidate, blind: bool) -> dict[str, Any]:
+    out = candidates.to_out(candidate).model_dump(
+        mode="json",
+        include={
+            "id",
+            "external_id",
+            "name",
+            "email",
+            "phone",
+            "headline",
+            "location",
+            "languages",
+            "skills",
+            "remote",
+        },
+    )
+    if blind:
+        for key in _IDENTITY:
+            out.pop(key, None)
+    return out
+
+
+def vacancy_summary(vacancy: Vacancy) -> dict[str, Any]:
+    return vacancies.to_out(vacancy).model_dump(
+        mode="json", include={"id", "external_id", "title", "location", "remote", "status"}
+    )
+
+
+def _page(
+    request: Request,
+    response: Response,
+    settings: Settings,
+    items: list[Any],
+    offset: int,
+    limit: int,
+) -> str | None:
+    if len(items) <= offset + limit:
+        return None
+    cursor = encode_offset(settings.secret_key.get_secret_value(), offset + limit)
+    next_url = request.url.include_query_params(cursor=cursor, limit=limit)
+    response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return cursor
+
+
+@router.get(
+    "/v1/vacancies/{vacancy_id}/matches",
+    summary="Candidates for a vacancy",
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def vacancy_matches(
+    vacancy_id: UUID,
+    request: Request,
+    response: Response,
+    principal: SearchScope,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    min_score: MinScore = 0.0,
+    blind: Blind = False,
+) -> MatchPage[CandidateMatch]:
+    """The organisation's candidates ranked for this vacancy, best first. Each item carries
+    its score in [0, 1], its rank and an explanation: component scores, matched, missing and
+    transferable skills, the occupations recognised, and evidence snippets. Names, email
+    and phone never influence a score; `blind=true` also leaves them out of the response."""
+    offset = decode_offset(settings.secret_key.get_secret_value(), cursor)
+    vacancy = vacancies.get(session, principal.organisation_id, vacancy_id)
+    ranked = service.matches_for_vacancy(
+        session, vacancy, settings.embedding_model, filters, min_score
+    )
+    items = [
+        CandidateMatch.model_validate(
+            {
+                "candidate_id": item.owner.id,
+                "score": item.score,
+                "rank": rank,
+                "explanation": item.explanation,
+                "candidate": candidate_summary(item.owner, blind),  # type: ignore[arg-type]
+            }
+        )
+        for rank, item in enumerate(ranked[offset : offset + limit], start=offset + 1)
+    ]
+    next_cursor = _page(request, response, settings, ranked, offset, limit)
+    return MatchPage[CandidateMatch](
+        data=items, next_cursor=next_cursor, model=settings.embedding_model
+    )
+
+
+@router.get(
+    "/v1/candidates/{candidate_id}/matches",
+    summary="Vacancies for a candidate",
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def candidate_matches(
+    candidate_id: UUID,
+    request: Request,
+    response: Response,
+    principal: SearchScope,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    min_score: MinScore = 0.0,
+) -> MatchPage[VacancyMatch]:
+    """The organisation's open vacancies ranked for this candidate, best first, each with
+    score, rank and explanation (as for vacancy matches)."""
+    offset = decode_offset(settings.secret_key.get_secret_value(), cursor)
+    candidate = candidates.get(session, principal.organisation_id, candidate_id)
+    ranked = service.matches_for_candidate(
+        session, candidate, settings.embedding_model, filters, min_score
+    )
+    items = [
+        VacancyMatch.model_validate(
+            {
+                "vacancy_id": item.owner.id,
+                "score": item.score,
+                "rank": rank,
+                "explanation": item.explanation,
+                "vacancy": vacancy_summary(item.owner),  # type: ignore[arg-type]
+            }
+        )
+        for rank, item in enumerate(ranked[offset : offset + limit], start=offset + 1)
+    ]
+    next_cursor = _page(request, response, settings, ranked, offset, limit)
+    return MatchPage[VacancyMatch](
+        data=items, next_cursor=next_cursor, model=settings.embedding_model
+    )
+
+
+@router.post(
+    "/v1/search/candidates",
+    summary="Search candidates by free text",
+    responses=problem_responses(401, 403, 422),
+)
+def search_candidates(
+    payload: SearchRequest, principal: SearchScope, session: SessionDep, settings: SettingsDep
+) -> MatchPage[CandidateMatch]:
+    """Rank the organisation's candidates for a free-text query ("Python developer with
+    archive experience", in Dutch or English), with the same filters and explanations as
+    vacancy matches. Skills named in `filters.skills` are must-haves."""
+    ranked = service.search_candidates(
+        session,
+        principal.organisation_id,
+        payload.query,
+        settings.embedding_model,
+        payload.filters,
+        payload.min_score,
+    )
+    items = [
+        CandidateMatch.model_validate(
+            {
+                "candidate_id": item.owner.id,
+                "score": item.score,
+                "rank": rank,
+                "explanation": item.explanation,
+                "candidate": candidate_summary(item.owner, payload.blind),  # type: ignore[arg-type]
+            }
+        )
+        for rank, item in enumerate(ranked[: payload.limit], start=1)
+    ]
+    return MatchPage[CandidateMatch](data=items, next_cursor=None, model=settings.embedding_model)

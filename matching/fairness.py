@@ -1,0 +1,76 @@
+"""Keep identity out of matching.
+
+Names, email addresses, phone numbers and gendered pronouns must not move a score, so every
+text that reaches embeddings, lexical search or concept extraction passes through
+``neutralise`` first. Two profiles that differ only in name or pronouns then produce the same
+text, and therefore the same vectors, mentions and scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d(?!\w)")
+_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+
+# Gendered pronouns map to one neutral form per grammatical role. Dutch "zijn" and "haar"
+# are also a verb and a noun; mapping every use keeps variants identical, which is what
+# matters here, at a small cost in fluency that the embedding models tolerate.
+_PRONOUNS = {
+    "he": "they",
+    "she": "they",
+    "him": "them",
+    "his": "their",
+    "hers": "theirs",
+    "her": "their",
+    "himself": "themselves",
+    "herself": "themselves",
+    "hij": "die",
+    "zij": "die",
+    "ze": "die",
+    "hem": "hen",
+    "haar": "hun",
+    "zijn": "hun",
+    "mr": "mx",
+    "mrs": "mx",
+    "ms": "mx",
+    "dhr": "mx",
+    "mevr": "mx",
+    "meneer": "mx",
+    "mevrouw": "mx",
+}
+_PRONOUN = re.compile(r"\b(" + "|".join(sorted(_PRONOUNS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def _keep_case(original: str, replacement: str) -> str:
+    return replacement.capitalize() if original[:1].isupper() else replacement
+
+
+def _name_pattern(names: Iterable[str | None]) -> re.Pattern[str] | None:
+    parts = {
+        part
+        for name in names
+        if name
+        for part in re.findall(r"[^\W\d_][\w'-]*", name)
+        if len(part) > 1
+    }
+    if not parts:
+        return None
+    alternatives = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
+
+
+def neutralise(text: str, names: Iterable[str | None] = ()) -> str:
+    """``text`` without contact details, the person's own name and gendered pronouns."""
+    if not text:
+        return ""
+    text = _EMAIL.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _PHONE.sub(" ", text)
+    pattern = _name_pattern(names)
+    if pattern is not None:
+        text = pattern.sub("the candidate", text)
+    text = _PRONOUN.sub(lambda m: _keep_case(m.group(0), _PRONOUNS[m.group(0).lower()]), text)
+    return re.sub(r"[ \t]+", " ", text).strip()

@@ -1,0 +1,158 @@
+"""Index a vacancy or candidate for matching: section embeddings, concept mentions and the
+lexical search document, all derived from identity-free text (see matching/fairness.py).
+
+Single writes call these at once, inside the request's transaction; bulk work runs the same
+functions from Celery (matching/indexing/tasks.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, delete, func, insert, literal_column
+from sqlalchemy.orm import Session
+
+from matching.embeddings import store
+from matching.embeddings.sections import (
+    Section,
+    candidate_sections,
+    search_text,
+    vacancy_sections,
+)
+from matching.extraction.extractor import Mention
+from matching.fairness import neutralise
+from matching.indexing.resources import MatchingResources, matching_resources
+from models import Candidate, ConceptMention, Vacancy
+
+_EXTRACT_LOCK = threading.Lock()
+TS_CONFIGS = {"nl": "dutch", "en": "english"}
+
+
+def ts_config(language: str | None) -> str:
+    return TS_CONFIGS.get(language or "", "simple")
+
+
+def search_vector(language: str | None, text: str) -> object:
+    """Language-aware stems plus unstemmed words, so a Dutch query still meets English text
+    on shared terms (tool names, acronyms)."""
+    config: ColumnElement[object] = literal_column(f"'{ts_config(language)}'::regconfig")
+    simple: ColumnElement[object] = literal_column("'simple'::regconfig")
+    return func.to_tsvector(config, text).op("||")(func.to_tsvector(simple, text))
+
+
+def _candidate_fields(candidate: Candidate) -> list[tuple[str, str]]:
+    names = [candidate.name]
+    fields = [("headline", candidate.headline or ""), ("summary", candidate.summary)]
+    for index, item in enumerate(candidate.experience):
+        fields.append((f"experience[{index}].title", item.get("title") or ""))
+        fields.append((f"experience[{index}].description", item.get("description") or ""))
+    fields += [(f"skills[{i}]", skill) for i, skill in enumerate(candidate.skills)]
+    for index, item in enumerate(candidate.education):
+        text = " ".join(str(item.get(k)) for k in ("degree", "field") if item.get(k))
+        fields.append((f"education[{index}]", text))
+    return [(name, neutralise(text, names)) for name, text in fields if text]
+
+
+def _vacancy_fields(vacancy: Vacancy) -> list[tuple[str, str]]:
+    fields = [("title", vacancy.title), ("description", vacancy.description)]
+    fields += [(f"required_skills[{i}]", s) for i, s in enumerate(vacancy.required_skills)]
+    fields += [(f"nice_to_have_skills[{i}]", s) for i, s in enumerate(vacancy.nice_to_have_skills)]
+    return [(name, neutralise(text)) for name, text in fields if text]
+
+
+def _extract(
+    resources: MatchingResources, fields: Iterable[tuple[str, str]]
+) -> list[tuple[str, Mention]]:
+    found: list[tuple[str, Mention]] = []
+    # spaCy pipelines are not guaranteed thread-safe, and requests run in a thread pool.
+    with _EXTRACT_LOCK:
+        for name, text in fields:
+            found += [(name, mention) for mention in resources.extractor.extract(text)]
+    return found
+
+
+def _store_mentions(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    owner_id: uuid.UUID,
+    mentions: list[tuple[str, Mention]],
+) -> None:
+    session.execute(delete(ConceptMention).where(ConceptMention.owner_id == owner_id))
+    if not mentions:
+        return
+    session.execute(
+        insert(ConceptMention),
+        [
+            {
+                "organisation_id": organisation_id,
+                "owner_kind": owner_kind,
+                "owner_id": owner_id,
+                "uri": m.uri,
+                "kind": m.kind,
+                "label": m.label,
+                "field": field,
+                "text": m.text,
+                "evidence": m.evidence,
+                "start": m.start,
+                "end": m.end,
+            }
+            for field, m in mentions
+        ],
+    )
+
+
+def _skill_sections(skills: Iterable[str]) -> list[Section]:
+    """One tiny section per skill, so transferable skills can be compared one to one."""
+    seen: dict[str, Section] = {}
+    for skill in skills:
+        key = skill.casefold().strip()
+        if key and key not in seen:
+            seen[key] = Section("skill", len(seen), skill.strip(), "skills")
+    return list(seen.values())
+
+
+def _embed(
+    session: Session,
+    resources: MatchingResources,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    owner_id: uuid.UUID,
+    sections: list[Section],
+) -> None:
+    vectors = resources.encoder.encode([s.text for s in sections], role="passage")
+    store.replace_sections(
+        session, organisation_id, owner_kind, owner_id, resources.encoder.name, sections, vectors
+    )
+
+
+def index_candidate(session: Session, candidate: Candidate, model: str) -> None:
+    resources = matching_resources(session, model)
+    mentions = _extract(resources, _candidate_fields(candidate))
+    _store_mentions(session, candidate.organisation_id, "candidate", candidate.id, mentions)
+    sections = candidate_sections(candidate)
+    skill_names = [neutralise(s, [candidate.name]) for s in candidate.skills]
+    skill_names += [m.label for _, m in mentions if m.kind == "skill"]
+    all_sections = sections + _skill_sections(skill_names)
+    _embed(session, resources, candidate.organisation_id, "candidate", candidate.id, all_sections)
+    candidate.search_document = search_vector(candidate.language, search_text(sections))  # type: ignore[assignment]
+    candidate.indexed_at = datetime.now(UTC)
+    candidate.indexed_model = resources.encoder.name
+    session.flush()
+
+
+def index_vacancy(session: Session, vacancy: Vacancy, model: str) -> None:
+    resources = matching_resources(session, model)
+    mentions = _extract(resources, _vacancy_fields(vacancy))
+    _store_mentions(session, vacancy.organisation_id, "vacancy", vacancy.id, mentions)
+    sections = vacancy_sections(vacancy)
+    skills = [*vacancy.required_skills, *vacancy.nice_to_have_skills]
+    all_sections = sections + _skill_sections(neutralise(s) for s in skills)
+    _embed(session, resources, vacancy.organisation_id, "vacancy", vacancy.id, all_sections)
+    vacancy.search_document = search_vector(vacancy.language, search_text(sections))  # type: ignore[assignment]
+    vacancy.indexed_at = datetime.now(UTC)
+    vacancy.indexed_model = resources.encoder.name
+    session.flush()

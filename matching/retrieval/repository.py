@@ -1,0 +1,146 @@
+"""Retrieval queries: lexical search over search documents, and the filters of a match."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from matching.indexing.service import ts_config
+from matching.retrieval.schemas import MatchFilters
+from models import Candidate, ConceptMention, Vacancy
+
+Owner = type[Candidate] | type[Vacancy]
+
+
+def _or_query(config: str, text: str) -> ColumnElement[object]:
+    """Any of the words, not all of them: plainto_tsquery joins with AND, which is far too
+    strict for a vacancy text against a profile."""
+    cfg: ColumnElement[object] = literal_column(f"'{config}'::regconfig")
+
+    def any_of(c: ColumnElement[object]) -> ColumnElement[object]:
+        words = cast(func.plainto_tsquery(c, text), Text)
+        return cast(func.replace(words, "&", "|"), TSQUERY)
+
+    return any_of(cfg).op("||")(any_of(literal_column("'simple'::regconfig")))
+
+
+def _has_skill(model: Owner, skill: str) -> ColumnElement[bool]:
+    column = model.skills if model is Candidate else model.required_skills  # type: ignore[union-attr]
+    declared = exists(
+        select(1)
+        .select_from(func.unnest(column).alias("s"))
+        .where(func.lower(literal_column("s")) == skill.casefold())
+    )
+    recognised = exists(
+        select(1).where(
+            ConceptMention.owner_id == model.id,
+            ConceptMention.kind == "skill",
+            func.lower(ConceptMention.label) == skill.casefold(),
+        )
+    )
+    return or_(declared, recognised)
+
+
+def filter_clause(model: Owner, filters: MatchFilters) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = [true()]
+    if model is Candidate:
+        if filters.languages:
+            spoken = func.array_append(Candidate.languages, Candidate.language)
+            clauses.append(spoken.contains(filters.languages))
+        if filters.remote is not None:
+            clauses.append(Candidate.remote.is_(filters.remote))
+    else:
+        clauses.append(Vacancy.status == "open")
+        if filters.languages:
+            clauses.append(Vacancy.language.in_(filters.languages))
+        if filters.remote is not None:
+            clauses.append(Vacancy.remote.is_(filters.remote))
+    if filters.country:
+        clauses.append(model.location_country == filters.country)
+    if filters.city:
+        clauses.append(func.lower(model.location_city) == filters.city.casefold())
+    clauses += [_has_skill(model, skill) for skill in filters.skills]
+    return and_(*clauses)
+
+
+def lexical(
+    session: Session,
+    model: Owner,
+    organisation_id: uuid.UUID,
+    text: str,
+    language: str | None,
+    filters: MatchFilters,
+    limit: int,
+) -> list[uuid.UUID]:
+    if not text.strip():
+        return []
+    query = _or_query(ts_config(language), text)
+    rank = func.ts_rank_cd(model.search_document, query)
+    rows = session.execute(
+        select(model.id)
+        .where(
+            model.organisation_id == organisation_id,
+            model.search_document.op("@@")(query),
+            filter_clause(model, filters),
+        )
+        .order_by(rank.desc(), model.id)
+        .limit(limit)
+    ).scalars()
+    return list(rows)
+
+
+def filtered_ids(
+    session: Session, model: Owner, organisation_id: uuid.UUID, filters: MatchFilters, cap: int
+) -> list[uuid.UUID]:
+    """Every owner passing the filters, up to ``cap``+1 (more than ``cap`` means the filters
+    are not selective, and the index can do the work)."""
+    return list(
+        session.execute(
+            select(model.id)
+            .where(model.organisation_id == organisation_id, filter_clause(model, filters))
+            .limit(cap + 1)
+        ).scalars()
+    )
+
+
+def load_candidates(
+    session: Session, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID], filters: MatchFilters
+) -> list[Candidate]:
+    return list(
+        session.scalars(
+            select(Candidate).where(
+                Candidate.organisation_id == organisation_id,
+                Candidate.id.in_(ids),
+                filter_clause(Candidate, filters),
+            )
+        ).all()
+    )
+
+
+def load_vacancies(
+    session: Session, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID], filters: MatchFilters
+) -> list[Vacancy]:
+    return list(
+        session.scalars(
+            select(Vacancy).where(
+                Vacancy.organisation_id == organisation_id,
+                Vacancy.id.in_(ids),
+                filter_clause(Vacancy, filters),
+            )
+        ).all()
+    )

@@ -1,0 +1,195 @@
+"""Matching use cases: candidates for a vacancy, vacancies for a candidate, and free-text
+candidate search.
+
+Candidate generation fuses pgvector nearest neighbours (per section) and Postgres full-text
+search by reciprocal rank; the fused pool is then scored in full (matching/scoring/).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from matching.embeddings import store
+from matching.embeddings.store import StoredSection
+from matching.fairness import neutralise
+from matching.indexing.resources import MatchingResources, matching_resources
+from matching.retrieval import repository
+from matching.retrieval.schemas import MatchFilters
+from matching.scoring import weights as w
+from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
+from matching.scoring.scorer import score
+from models import Candidate, Vacancy
+
+# With at most this many owners passing the filters, they are scanned exactly instead.
+EXACT_SCAN_CAP = 5000
+
+
+@dataclass(frozen=True)
+class Scored:
+    owner: Candidate | Vacancy
+    score: float
+    explanation: dict[str, Any]
+
+
+def _fuse(rankings: Sequence[Sequence[uuid.UUID]]) -> list[uuid.UUID]:
+    fused: dict[uuid.UUID, float] = {}
+    for ranking in rankings:
+        for rank, owner_id in enumerate(ranking):
+            fused[owner_id] = fused.get(owner_id, 0.0) + 1.0 / (w.RRF_K + rank + 1)
+    return sorted(fused, key=lambda owner_id: -fused[owner_id])[: w.RERANK_POOL]
+
+
+def _dense(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    queries: Sequence[StoredSection],
+    within: Sequence[uuid.UUID] | None,
+) -> list[uuid.UUID]:
+    best: dict[uuid.UUID, float] = {}
+    for section in queries:
+        hits = store.nearest_owners(
+            session,
+            organisation_id,
+            owner_kind,
+            model,
+            section.vector,
+            limit=w.ANN_PER_QUERY,
+            within=within,
+        )
+        for owner_id, similarity in hits:
+            best[owner_id] = max(best.get(owner_id, -1.0), similarity)
+    return sorted(best, key=lambda owner_id: -best[owner_id])
+
+
+def _generate(
+    session: Session,
+    owner: repository.Owner,
+    organisation_id: uuid.UUID,
+    model: str,
+    queries: Sequence[StoredSection],
+    lexical_text: str,
+    language: str | None,
+    filters: MatchFilters,
+) -> list[uuid.UUID]:
+    owner_kind = "candidate" if owner is Candidate else "vacancy"
+    within: list[uuid.UUID] | None = None
+    if filters != MatchFilters() or owner is Vacancy:
+        ids = repository.filtered_ids(session, owner, organisation_id, filters, EXACT_SCAN_CAP)
+        within = ids if len(ids) <= EXACT_SCAN_CAP else None
+        if not ids:
+            return []
+    text_queries = [q for q in queries if q.section != "skill"]
+    dense = _dense(session, organisation_id, owner_kind, model, text_queries, within)
+    lexical = repository.lexical(
+        session, owner, organisation_id, lexical_text, language, filters, w.LEXICAL_LIMIT
+    )
+    return _fuse([dense, lexical])
+
+
+def _rank(
+    resources: MatchingResources,
+    pairs: Sequence[tuple[Side, Side, Candidate | Vacancy]],
+    min_score: float,
+) -> list[Scored]:
+    scored = []
+    for vacancy_side, candidate_side, owner in pairs:
+        value, explanation = score(vacancy_side, candidate_side, resources.isco_groups)
+        if value >= min_score:
+            scored.append(Scored(owner, value, explanation))
+    scored.sort(key=lambda item: (-item.score, str(item.owner.id)))
+    return scored
+
+
+def _lexical_text(side: Side, title: str = "") -> str:
+    skills = " ".join(s.text for s in side.skills)
+    description = " ".join(s.text for s in side.sections if s.section == "description")
+    return " ".join([title, skills, " ".join(description.split()[:60])])
+
+
+def matches_for_vacancy(
+    session: Session, vacancy: Vacancy, model: str, filters: MatchFilters, min_score: float
+) -> list[Scored]:
+    resources = matching_resources(session, model)
+    [side] = load_vacancies(session, [vacancy], resources.encoder.name)
+    pool = _generate(
+        session,
+        Candidate,
+        vacancy.organisation_id,
+        resources.encoder.name,
+        side.sections,
+        _lexical_text(side, vacancy.title),
+        vacancy.language,
+        filters,
+    )
+    candidates = repository.load_candidates(session, vacancy.organisation_id, pool, filters)
+    sides = load_candidates(session, candidates, resources.encoder.name)
+    pairs = [
+        (side, c_side, c_side_owner) for c_side, c_side_owner in zip(sides, candidates, strict=True)
+    ]
+    return _rank(resources, pairs, min_score)
+
+
+def matches_for_candidate(
+    session: Session, candidate: Candidate, model: str, filters: MatchFilters, min_score: float
+) -> list[Scored]:
+    resources = matching_resources(session, model)
+    [side] = load_candidates(session, [candidate], resources.encoder.name)
+    text = " ".join([candidate.headline or "", *(s.text for s in side.skills)])
+    pool = _generate(
+        session,
+        Vacancy,
+        candidate.organisation_id,
+        resources.encoder.name,
+        side.sections,
+        neutralise(text, [candidate.name]),
+        candidate.language,
+        filters,
+    )
+    vacancies = repository.load_vacancies(session, candidate.organisation_id, pool, filters)
+    sides = load_vacancies(session, vacancies, resources.encoder.name)
+    pairs = [(v_side, side, owner) for v_side, owner in zip(sides, vacancies, strict=True)]
+    return _rank(resources, pairs, min_score)
+
+
+def search_candidates(
+    session: Session,
+    organisation_id: uuid.UUID,
+    query: str,
+    model: str,
+    filters: MatchFilters,
+    min_score: float,
+) -> list[Scored]:
+    resources = matching_resources(session, model)
+    text = neutralise(query)
+    mentions = resources.extractor.extract(text)
+    skill_texts = list(
+        dict.fromkeys([*filters.skills, *(m.label for m in mentions if m.kind == "skill")])
+    )
+    vectors = resources.encoder.encode([text, *skill_texts], role="query")
+    sections = [StoredSection(uuid.UUID(int=0), "query", 0, text, vectors[0])]
+    skills = [
+        SkillRef(
+            skill,
+            frozenset(m.uri for m in mentions if m.label == skill),
+            "query",
+            skill,
+            vector=np.asarray(vector),
+        )
+        for skill, vector in zip(skill_texts, vectors[1:], strict=True)
+    ]
+    side = query_side(sections, skills)
+    pool = _generate(
+        session, Candidate, organisation_id, resources.encoder.name, sections, text, None, filters
+    )
+    candidates = repository.load_candidates(session, organisation_id, pool, filters)
+    sides = load_candidates(session, candidates, resources.encoder.name)
+    pairs = [(side, c_side, owner) for c_side, owner in zip(sides, candidates, strict=True)]
+    return _rank(resources, pairs, min_score)

@@ -1,0 +1,171 @@
+"""The two sides of a match as plain data, loaded in bulk for a pool of candidates or
+vacancies (a handful of queries per pool, never one per row)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matching.embeddings.encoder import Vectors
+from matching.embeddings.store import StoredSection, sections_of
+from models import Candidate, ConceptMention, Vacancy
+
+
+@dataclass(frozen=True)
+class SkillRef:
+    text: str
+    uris: frozenset[str]
+    field: str
+    evidence: str
+    required: bool = True
+    vector: Vectors | None = None
+
+
+@dataclass(frozen=True)
+class OccupationRef:
+    uri: str
+    label: str
+    field: str
+    evidence: str
+
+
+@dataclass
+class Side:
+    id: uuid.UUID
+    kind: str
+    sections: list[StoredSection]
+    skills: list[SkillRef]
+    occupations: list[OccupationRef]
+    languages: set[str] = field(default_factory=set)
+    country: str | None = None
+    city: str | None = None
+    remote: bool = False
+
+
+def _mentions(
+    session: Session, owner_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ConceptMention]]:
+    out: dict[uuid.UUID, list[ConceptMention]] = {}
+    rows = session.scalars(
+        select(ConceptMention)
+        .where(ConceptMention.owner_id.in_(owner_ids))
+        .order_by(ConceptMention.id)
+    )
+    for mention in rows:
+        out.setdefault(mention.owner_id, []).append(mention)
+    return out
+
+
+def _skill_vectors(sections: list[StoredSection]) -> dict[str, Vectors]:
+    return {s.text.casefold(): s.vector for s in sections if s.section == "skill"}
+
+
+def _with_vector(ref: SkillRef, vectors: dict[str, Vectors]) -> SkillRef:
+    vector = vectors.get(ref.text.casefold())
+    return SkillRef(ref.text, ref.uris, ref.field, ref.evidence, ref.required, vector)
+
+
+def _declared(
+    names: Sequence[str], prefix: str, mentions: list[ConceptMention], required: bool
+) -> list[SkillRef]:
+    refs = []
+    for index, name in enumerate(names):
+        where = f"{prefix}[{index}]"
+        uris = frozenset(m.uri for m in mentions if m.field == where and m.kind == "skill")
+        refs.append(SkillRef(name, uris, where, name, required))
+    return refs
+
+
+def _occupations(mentions: list[ConceptMention], fields: tuple[str, ...]) -> list[OccupationRef]:
+    return [
+        OccupationRef(m.uri, m.label, m.field, m.evidence)
+        for m in mentions
+        if m.kind == "occupation" and m.field.split(".")[0].split("[")[0] in fields
+    ]
+
+
+def load_candidates(session: Session, candidates: Sequence[Candidate], model: str) -> list[Side]:
+    ids = [c.id for c in candidates]
+    sections = sections_of(session, ids, model)
+    mentions = _mentions(session, ids)
+    sides = []
+    for candidate in candidates:
+        own = mentions.get(candidate.id, [])
+        stored = sections.get(candidate.id, [])
+        vectors = _skill_vectors(stored)
+        skills = _declared(candidate.skills, "skills", own, required=True)
+        declared = {s.text.casefold() for s in skills}
+        for m in own:
+            if (
+                m.kind == "skill"
+                and not m.field.startswith("skills[")
+                and m.label.casefold() not in declared
+            ):
+                declared.add(m.label.casefold())
+                skills.append(SkillRef(m.label, frozenset([m.uri]), m.field, m.evidence))
+        languages = set(candidate.languages)
+        if candidate.language:
+            languages.add(candidate.language)
+        sides.append(
+            Side(
+                id=candidate.id,
+                kind="candidate",
+                sections=stored,
+                skills=[_with_vector(s, vectors) for s in skills],
+                occupations=_occupations(own, ("headline", "summary", "experience")),
+                languages=languages,
+                country=candidate.location_country,
+                city=candidate.location_city,
+                remote=candidate.remote,
+            )
+        )
+    return sides
+
+
+def load_vacancies(session: Session, vacancies: Sequence[Vacancy], model: str) -> list[Side]:
+    ids = [v.id for v in vacancies]
+    sections = sections_of(session, ids, model)
+    mentions = _mentions(session, ids)
+    sides = []
+    for vacancy in vacancies:
+        own = mentions.get(vacancy.id, [])
+        stored = sections.get(vacancy.id, [])
+        skills = _declared(vacancy.required_skills, "required_skills", own, required=True)
+        skills += _declared(vacancy.nice_to_have_skills, "nice_to_have_skills", own, required=False)
+        if not skills:
+            # Without declared skills, the skills the description asks for stand in.
+            seen: set[str] = set()
+            for m in own:
+                if m.kind == "skill" and m.uri not in seen:
+                    seen.add(m.uri)
+                    skills.append(SkillRef(m.label, frozenset([m.uri]), m.field, m.evidence))
+        occupations = _occupations(own, ("title",))
+        sides.append(
+            Side(
+                id=vacancy.id,
+                kind="vacancy",
+                sections=stored,
+                skills=[_with_vector(s, _skill_vectors(stored)) for s in skills],
+                occupations=occupations,
+                languages=set(vacancy.required_languages),
+                country=vacancy.location_country,
+                city=vacancy.location_city,
+                remote=vacancy.remote,
+            )
+        )
+    return sides
+
+
+def query_side(sections: list[StoredSection], skills: list[SkillRef]) -> Side:
+    """A free-text search as the vacancy side of a match."""
+    return Side(id=uuid.UUID(int=0), kind="query", sections=sections, skills=skills, occupations=[])
+
+
+def unit(vector: Vectors) -> Vectors:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
