@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
@@ -26,7 +27,7 @@ KindOption = Annotated[
 @contextmanager
 def progress_bar(label: str, total: int | None) -> Iterator[Progress]:
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, transient=False, console=None) as progress:
+    with Progress(*columns, transient=False, console=Console(stderr=True)) as progress:
         yield progress
 
 

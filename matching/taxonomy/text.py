@@ -62,14 +62,6 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def clean_for_encoder(text: str) -> str:
-    """Light cleanup for neural encoders: keep case and accents, drop gender noise."""
-    text = _GENDER_MARKER.sub(" ", text)
-    text = _INWORD_PARENS.sub("", text)
-    text = _SLASH_PAIR.sub(_fold_slash, text)
-    return _SPACES.sub(" ", text).strip(" -/,")
-
-
 def words(text: str) -> list[str]:
     return normalise(text).split()
 

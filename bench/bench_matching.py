@@ -1,0 +1,925 @@
+"""Matching at scale: ingest rate of the indexing path beside the raw encoder, latency of
+vacancy matches over HTTP beside cheap routes, and HNSW recall@20 against exact search.
+
+For each size N (``--sizes``, ascending) the one benchmark database grows to N generated
+profiles (bench/profiles.py; profile i is the same whatever N is, so a larger size extends the
+smaller one), then:
+
+1. Ingest. New profiles go through the real write path in transactions of
+   ``matching.indexing.bulk.BATCH``: ``matching.candidates.service.create`` then
+   ``matching.indexing.bulk.index_records`` (spaCy extraction, the real encoder, pgvector rows
+   with the HNSW index in place, search document), committed per batch. Time inside
+   ``encoder.encode`` and ``extractor.extract`` is recorded on the way. Beside it, in the same
+   run, raw ``encoder.encode`` on the very section texts the path encoded (one call, the
+   encoder's own batching). When the whole step would take longer than ``--full-path-budget``
+   through that path, only a timed sample goes through it (``--sample`` profiles or
+   ``--sample-seconds``) and the rest is loaded in bulk: the same derivation as
+   ``index_candidate`` (same helpers, so the same sections, mentions and search document) but
+   with identical texts encoded once per chunk in large batches and rows written with
+   executemany / binary COPY, the candidate HNSW index dropped first and rebuilt after with
+   ``ensure_vector_index`` (timed). The output says which rows went which way.
+2. Latency. ``talentmesh serve --no-worker`` runs against the benchmark database; vacancies are
+   posted through it (indexed in the request), then ``GET /v1/vacancies/{id}/matches?limit=20``
+   is timed sequentially over every vacancy, several times, beside ``GET /health`` and
+   ``GET /v1/vacancies/{id}`` measured the same way in the same run.
+3. Recall. For vacancy section vectors and held-out profile texts,
+   ``nearest_owners(..., limit=20)`` through the index against ``exact=True``.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.bench_matching --sizes 1000
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.bench_matching --sizes 10000,100000 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg.types.json import Jsonb
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth.service import create_api_key
+from bench.profiles import CandidatePayload, profile, vacancy
+from matching.candidates import service as candidate_service
+from matching.candidates.schemas import CandidateCreate
+from matching.embeddings.encoder import Encoder, Vectors, load_encoder
+from matching.embeddings.sections import Section, candidate_sections, search_text
+from matching.embeddings.store import ensure_vector_index, index_name, nearest_owners
+from matching.fairness import neutralise
+from matching.indexing import service as indexing
+from matching.indexing.bulk import BATCH, index_records
+from matching.indexing.resources import MatchingResources, matching_resources
+from matching.indexing.service import ts_config
+from matching.taxonomy.loading import ensure_default_taxonomy
+from models import Candidate
+from models.base import uuid7
+from models.db import make_engine, make_session_factory, transaction
+from runtime.embedded import start_embedded_broker, start_embedded_postgres
+from runtime.migrate import upgrade_to_head
+
+ROOT = Path(__file__).resolve().parent.parent
+# Held-out profiles for recall queries: far beyond any size, so never in the database.
+HELD_OUT_START = 50_000_000
+# Texts this short (skill names, degrees) repeat across profiles; their vectors are cached
+# across bulk chunks. Longer texts are only deduplicated within a chunk.
+SHORT_TEXT_CHARS = 60
+ORGANISATION = "Bench"
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", flush=True)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+# --- instrumentation ------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """Wall time spent inside one method while it is instrumented."""
+
+    seconds: float = 0.0
+    calls: int = 0
+    texts: list[list[str]] = field(default_factory=list)
+
+
+@contextmanager
+def instrument(owner: object, method: str, probe: Probe, record: bool = False) -> Iterator[None]:
+    """Time every call of ``owner.method`` (an instance attribute shadows the class method,
+    so the indexing code that holds the same instance is timed without being changed)."""
+    original: Callable[..., Any] = getattr(owner, method)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        if record:
+            probe.texts.append(list(args[0]))
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            probe.seconds += time.perf_counter() - start
+            probe.calls += 1
+
+    setattr(owner, method, timed)
+    try:
+        yield
+    finally:
+        delattr(owner, method)
+
+
+# --- results --------------------------------------------------------------------------
+
+
+@dataclass
+class FullPath:
+    profiles: int = 0
+    seconds: float = 0.0
+    create_seconds: float = 0.0  # candidate_service.create for the batch
+    index_seconds: float = 0.0  # index_records plus the commit
+    encode_seconds: float = 0.0  # inside encoder.encode, called by index_candidate
+    extract_seconds: float = 0.0  # inside extractor.extract
+    sections: int = 0
+    encode_calls: int = 0
+    sampled: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.profiles / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class RawEncode:
+    profiles: int = 0
+    texts: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def texts_per_s(self) -> float:
+        return self.texts / statistics.median(self.seconds) if self.seconds else 0.0
+
+    @property
+    def profiles_per_s(self) -> float:
+        return self.profiles / statistics.median(self.seconds) if self.seconds else 0.0
+
+
+@dataclass
+class Bulk:
+    profiles: int = 0
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+    extract_seconds: float = 0.0
+    write_seconds: float = 0.0
+    sections: int = 0
+    texts_encoded: int = 0  # distinct texts actually sent to the encoder
+    index_build_seconds: float = 0.0
+    index_vectors: int = 0
+    stopped_early: bool = False
+
+
+@dataclass
+class Latency:
+    name: str
+    p50: list[float] = field(default_factory=list)  # one per run, ms
+    p95: list[float] = field(default_factory=list)
+    requests: int = 0
+    mean_items: float = 0.0
+
+
+@dataclass
+class Recall:
+    queries: int = 0
+    recall: float = 0.0  # owner ids in common with the exact top 20
+    recall_ties: float = 0.0  # also counting owners tied with the exact 20th similarity
+    ann_p50_ms: float = 0.0
+    exact_p50_ms: float = 0.0
+    index_scans: int = 0  # idx_scan growth of the candidate HNSW index during the ANN queries
+
+
+@dataclass
+class SizeResult:
+    size: int
+    reached: int = 0
+    full_path: FullPath = field(default_factory=FullPath)
+    raw: RawEncode = field(default_factory=RawEncode)
+    bulk: Bulk = field(default_factory=Bulk)
+    candidate_vectors: int = 0
+    latency: list[Latency] = field(default_factory=list)
+    recall: Recall = field(default_factory=Recall)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- database -------------------------------------------------------------------------
+
+
+def libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def tune_postgres(engine: Engine, maintenance_work_mem: str) -> None:
+    """HNSW builds are far faster when the graph fits in maintenance_work_mem; the default
+    (64MB) spills at a few hundred thousand vectors."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(
+            text(f"ALTER SYSTEM SET maintenance_work_mem = '{maintenance_work_mem}'")
+        )
+        connection.execute(text("ALTER SYSTEM SET max_parallel_maintenance_workers = 2"))
+        connection.execute(text("SELECT pg_reload_conf()"))
+
+
+def scalar(engine: Engine, sql: str, **params: Any) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(text(sql), params).scalar_one()
+
+
+def candidate_vectors(engine: Engine, model: str) -> int:
+    return int(
+        scalar(
+            engine,
+            "SELECT count(*) FROM section_embeddings WHERE owner_kind = 'candidate' "
+            "AND model = :model",
+            model=model,
+        )
+    )
+
+
+def index_scans(engine: Engine, name: str) -> int:
+    value = scalar(
+        engine,
+        "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname = :n",
+        n=name,
+    )
+    return int(value)
+
+
+# --- ingest through the real path -----------------------------------------------------
+
+
+def ingest_full_path(
+    factory: sessionmaker[Session],
+    resources: MatchingResources,
+    organisation_id: uuid.UUID,
+    model: str,
+    start: int,
+    count: int,
+    args: argparse.Namespace,
+    encoded: Probe,
+) -> FullPath:
+    """Create and index profiles ``start..start+count`` in committed batches, the way
+    reindex_stale and the Celery task do; switch to a timed sample when the whole step would
+    exceed the budget."""
+    result = FullPath()
+    extracted = Probe()
+    target = count
+    decided = False
+    with (
+        instrument(resources.encoder, "encode", encoded, record=True),
+        instrument(resources.extractor, "extract", extracted),
+    ):
+        while result.profiles < target:
+            end = min(start + result.profiles + BATCH, start + target)
+            payloads = [
+                CandidateCreate.model_validate(profile(i, args.seed))
+                for i in range(start + result.profiles, end)
+            ]
+            began = time.perf_counter()
+            with transaction(factory) as session:
+                ids = [candidate_service.create(session, organisation_id, p).id for p in payloads]
+                created = time.perf_counter()
+                index_records(session, "candidate", ids, model)
+            finished = time.perf_counter()
+            result.create_seconds += created - began
+            result.index_seconds += finished - created
+            result.seconds += finished - began
+            result.profiles += len(payloads)
+            if not decided and (result.profiles >= 4 * BATCH or result.seconds > 60):
+                decided = True
+                estimate = count / result.rate
+                if estimate > args.full_path_budget and count > args.sample:
+                    target = min(count, args.sample)
+                    result.sampled = True
+                    log(
+                        f"  full path: {result.rate:.1f} profiles/s, {count} would take "
+                        f"~{estimate / 60:.0f} min > budget {args.full_path_budget / 60:.0f} "
+                        f"min: timed sample of up to {target} profiles / "
+                        f"{args.sample_seconds:.0f} s, the rest in bulk"
+                    )
+            if result.sampled and result.seconds >= args.sample_seconds:
+                break
+            if result.profiles % (BATCH * 16) == 0:
+                log(f"  full path: {result.profiles} profiles, {result.rate:.1f}/s, {load()}")
+    result.encode_seconds = encoded.seconds
+    result.encode_calls = encoded.calls
+    result.sections = sum(len(t) for t in encoded.texts)
+    result.extract_seconds = extracted.seconds
+    return result
+
+
+def raw_encode(encoder: Encoder, per_profile: list[list[str]], runs: int) -> RawEncode:
+    """The same section texts in one call: the encoder's own batching (64, length-sorted by
+    sentence-transformers) is the ceiling any ingest path can reach with this model."""
+    texts = [t for group in per_profile for t in group]
+    result = RawEncode(profiles=len(per_profile), texts=len(texts))
+    for _ in range(runs):
+        began = time.perf_counter()
+        encoder.encode(texts, role="passage")
+        result.seconds.append(time.perf_counter() - began)
+    return result
+
+
+# --- bulk load --------------------------------------------------------------------------
+
+
+@dataclass
+class Derived:
+    """What index_candidate derives from one profile, computed by the same helpers."""
+
+    candidate: Candidate
+    mentions: list[tuple[str, Any]]
+    sections: list[Section]
+    search: str
+
+
+def derive(resources: MatchingResources, candidate: Candidate) -> Derived:
+    # Mirrors matching/indexing/service.py index_candidate step by step (its private helpers
+    # on purpose), so bulk rows hold exactly what the service would have written.
+    mentions = indexing._extract(resources, indexing._candidate_fields(candidate))
+    sections = candidate_sections(candidate)
+    skill_names = [neutralise(s, [candidate.name]) for s in candidate.skills]
+    skill_names += [m.label for _, m in mentions if m.kind == "skill"]
+    all_sections = sections + indexing._skill_sections(skill_names)
+    return Derived(candidate, mentions, all_sections, search_text(sections))
+
+
+def new_candidate(organisation_id: uuid.UUID, payload: CandidatePayload) -> Candidate:
+    data = CandidateCreate.model_validate(payload)
+    values = {key: getattr(data, key) for key in CandidateCreate.model_fields}
+    columns = candidate_service._columns(values)
+    return Candidate(id=uuid7(), organisation_id=organisation_id, **columns)
+
+
+CANDIDATE_COLUMNS = (
+    "id organisation_id external_id name email phone headline summary language skills "
+    "languages remote experience education location_city location_country location_lat "
+    "location_lon consent_given_at consent_purpose consent_retention_until indexed_at "
+    "indexed_model"
+).split()
+INSERT_CANDIDATE = (
+    f"INSERT INTO candidates ({', '.join(CANDIDATE_COLUMNS)}, search_document) VALUES "  # noqa: S608
+    f"({', '.join(['%s'] * len(CANDIDATE_COLUMNS))}, "
+    "to_tsvector(%s::regconfig, %s) || to_tsvector('simple'::regconfig, %s))"
+)
+
+
+def candidate_row(derived: Derived, model: str, now: datetime) -> tuple[Any, ...]:
+    c = derived.candidate
+    values: dict[str, Any] = {name: getattr(c, name, None) for name in CANDIDATE_COLUMNS}
+    values |= {
+        "experience": Jsonb(c.experience),
+        "education": Jsonb(c.education),
+        "remote": bool(c.remote),
+        "indexed_at": now,
+        "indexed_model": model,
+    }
+    config = ts_config(c.language)
+    return (*(values[name] for name in CANDIDATE_COLUMNS), config, derived.search, derived.search)
+
+
+class VectorCache:
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.short: dict[str, Vectors] = {}
+        self.encoded = 0
+
+    def vectors(self, texts: list[str]) -> list[Vectors]:
+        """Vectors for ``texts``; each distinct text is encoded once (identical text gives an
+        identical vector), in one large call so batches are length-sorted and full."""
+        chunk: dict[str, Vectors] = {}
+        todo = list(dict.fromkeys(t for t in texts if t not in self.short))
+        if todo:
+            rows = self.encoder.encode(todo, role="passage")
+            self.encoded += len(todo)
+            for text_, row in zip(todo, rows, strict=True):
+                if len(text_) <= SHORT_TEXT_CHARS:
+                    self.short[text_] = row
+                else:
+                    chunk[text_] = row
+        return [self.short.get(t, chunk.get(t)) for t in texts]  # type: ignore[misc]
+
+
+def bulk_load(
+    url: str,
+    engine: Engine,
+    resources: MatchingResources,
+    organisation_id: uuid.UUID,
+    model: str,
+    start: int,
+    count: int,
+    args: argparse.Namespace,
+    stop_at: float,
+) -> Bulk:
+    result = Bulk()
+    cache = VectorCache(resources.encoder)
+    # The index is rebuilt once after loading: one build is far cheaper than a graph insert
+    # per row, and it is what an operator would do for an initial import.
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(text(f"DROP INDEX IF EXISTS {index_name(model, 'candidate')}"))
+    with psycopg.connect(libpq_url(url)) as conn:
+        register_vector(conn)
+        began = time.perf_counter()
+        done = 0
+        while done < count:
+            if time.monotonic() > stop_at:
+                result.stopped_early = True
+                log(f"  bulk: deadline reached after {done} profiles; stopping the load here")
+                break
+            size = min(args.bulk_chunk, count - done)
+            t0 = time.perf_counter()
+            derived = [
+                derive(resources, new_candidate(organisation_id, profile(i, args.seed)))
+                for i in range(start + done, start + done + size)
+            ]
+            t1 = time.perf_counter()
+            texts = [s.text for d in derived for s in d.sections]
+            vectors = cache.vectors(texts)
+            t2 = time.perf_counter()
+            now = datetime.now(UTC)
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    INSERT_CANDIDATE, [candidate_row(d, model, now) for d in derived]
+                )
+                with cursor.copy(
+                    "COPY section_embeddings (organisation_id, owner_kind, owner_id, section, "
+                    "position, text, model, embedding) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(
+                        ["uuid", "text", "uuid", "text", "int4", "text", "text", "vector"]
+                    )
+                    rows = iter(vectors)
+                    for d in derived:
+                        for s in d.sections:
+                            copy.write_row(
+                                (
+                                    organisation_id,
+                                    "candidate",
+                                    d.candidate.id,
+                                    s.name,
+                                    s.position,
+                                    s.text,
+                                    model,
+                                    next(rows),
+                                )
+                            )
+                with cursor.copy(
+                    "COPY concept_mentions (organisation_id, owner_kind, owner_id, uri, kind, "
+                    'label, field, text, evidence, start, "end", confidence) FROM STDIN'
+                ) as copy:
+                    for d in derived:
+                        for name, m in d.mentions:
+                            copy.write_row(
+                                (
+                                    organisation_id,
+                                    "candidate",
+                                    d.candidate.id,
+                                    m.uri,
+                                    m.kind,
+                                    m.label,
+                                    name,
+                                    m.text,
+                                    m.evidence,
+                                    m.start,
+                                    m.end,
+                                    1.0,
+                                )
+                            )
+            conn.commit()
+            t3 = time.perf_counter()
+            result.extract_seconds += t1 - t0
+            result.encode_seconds += t2 - t1
+            result.write_seconds += t3 - t2
+            result.sections += len(texts)
+            done += size
+            elapsed = time.perf_counter() - began
+            log(
+                f"  bulk: {done}/{count} profiles, {done / elapsed:.1f}/s "
+                f"(derive {result.extract_seconds:.0f} s, encode {result.encode_seconds:.0f} s, "
+                f"write {result.write_seconds:.0f} s), {load()}"
+            )
+        result.profiles = done
+        result.seconds = time.perf_counter() - began
+    result.texts_encoded = cache.encoded
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("ANALYZE candidates, section_embeddings, concept_mentions")
+        )
+    result.index_vectors = candidate_vectors(engine, model)
+    log(f"  building the candidate HNSW index over {result.index_vectors} vectors, {load()}")
+    began = time.perf_counter()
+    ensure_vector_index(engine, model, resources.encoder.dimension)
+    result.index_build_seconds = time.perf_counter() - began
+    return result
+
+
+# --- HTTP -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the service exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not come up")
+
+
+def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
+    began = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - began) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url}: {response.status_code} {response.text[:500]}")
+    return elapsed, response
+
+
+def measure_latency(
+    base: str, key: str, vacancy_ids: list[str], args: argparse.Namespace
+) -> list[Latency]:
+    """Sequential requests (one at a time, so each figure is the latency of one request on
+    an otherwise idle service); the reference routes are interleaved with the matches so all
+    three see the same background load."""
+    routes = {
+        "matches": Latency("GET /v1/vacancies/{id}/matches?limit=20"),
+        "vacancy": Latency("GET /v1/vacancies/{id} (reference)"),
+        "health": Latency("GET /health (reference)"),
+    }
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300
+    ) as client:
+        for vacancy_id in vacancy_ids:  # warm-up: page cache, plans, first-call costs
+            timed_get(client, f"/v1/vacancies/{vacancy_id}/matches?limit=20")
+        items: list[int] = []
+        for _ in range(args.runs):
+            times: dict[str, list[float]] = {name: [] for name in routes}
+            for _ in range(args.repeats):
+                for vacancy_id in vacancy_ids:
+                    ms, response = timed_get(client, f"/v1/vacancies/{vacancy_id}/matches?limit=20")
+                    times["matches"].append(ms)
+                    items.append(len(response.json()["data"]))
+                    times["vacancy"].append(timed_get(client, f"/v1/vacancies/{vacancy_id}")[0])
+                    times["health"].append(timed_get(client, "/health")[0])
+            for name, route in routes.items():
+                route.p50.append(percentile(times[name], 50))
+                route.p95.append(percentile(times[name], 95))
+                route.requests += len(times[name])
+        routes["matches"].mean_items = float(np.mean(items))
+    return list(routes.values())
+
+
+# --- recall ---------------------------------------------------------------------------
+
+
+def recall_queries(engine: Engine, encoder: Encoder, model: str, count: int) -> list[Vectors]:
+    """Vacancy text sections (what matches_for_vacancy queries with), topped up with sections
+    of held-out profiles that are not in the database."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT embedding FROM section_embeddings WHERE owner_kind = 'vacancy' "
+                "AND model = :model AND section <> 'skill' ORDER BY id"
+            ),
+            {"model": model},
+        ).scalars()
+        queries = [np.asarray(v, dtype=np.float32) for v in rows][:count]
+    texts: list[str] = []
+    index = HELD_OUT_START
+    while len(queries) + len(texts) < count:
+        candidate = new_candidate(uuid.UUID(int=0), profile(index))
+        texts += [s.text for s in candidate_sections(candidate) if s.name != "education"]
+        index += 1
+    texts = texts[: count - len(queries)]
+    queries += list(encoder.encode(texts, role="passage")) if texts else []
+    return queries
+
+
+def measure_recall(
+    engine: Engine,
+    factory: sessionmaker[Session],
+    organisation_id: uuid.UUID,
+    encoder: Encoder,
+    model: str,
+    args: argparse.Namespace,
+) -> Recall:
+    queries = recall_queries(engine, encoder, model, args.recall_queries)
+    hnsw = index_name(model, "candidate")
+    scans_before = index_scans(engine, hnsw)
+    per_query: list[float] = []
+    per_query_ties: list[float] = []
+    ann_ms: list[float] = []
+    exact_ms: list[float] = []
+    began = time.monotonic()
+    for query in queries:
+        with factory() as session:
+            t0 = time.perf_counter()
+            approx = nearest_owners(
+                session, organisation_id, "candidate", model, query, limit=args.k
+            )
+            t1 = time.perf_counter()
+            session.rollback()
+            exact = nearest_owners(
+                session, organisation_id, "candidate", model, query, limit=args.k, exact=True
+            )
+            t2 = time.perf_counter()
+            session.rollback()
+        ann_ms.append((t1 - t0) * 1000)
+        exact_ms.append((t2 - t1) * 1000)
+        truth = {owner for owner, _ in exact}
+        per_query.append(len(truth & {owner for owner, _ in approx}) / max(1, len(truth)))
+        # Identical texts (a skill named by thousands of profiles) give identical vectors, so
+        # the exact top 20 is one arbitrary pick among tied owners; an owner returned with a
+        # similarity at least the exact 20th is as good an answer.
+        kth = exact[-1][1] if exact else 1.0
+        good = sum(1 for owner, sim in approx if owner in truth or sim >= kth - 1e-6)
+        per_query_ties.append(min(good, len(truth)) / max(1, len(truth)))
+        if time.monotonic() - began > args.recall_seconds:
+            log(f"  recall: time cap reached after {len(per_query)} queries")
+            break
+    return Recall(
+        queries=len(per_query),
+        recall=float(np.mean(per_query)),
+        recall_ties=float(np.mean(per_query_ties)),
+        ann_p50_ms=percentile(ann_ms, 50),
+        exact_p50_ms=percentile(exact_ms, 50),
+        index_scans=index_scans(engine, hnsw) - scans_before,
+    )
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def report(results: list[SizeResult], header: list[str]) -> None:
+    print()
+    for line in header:
+        print(line)
+    for r in results:
+        fp, raw, bulk = r.full_path, r.raw, r.bulk
+        print()
+        reached = f"{r.reached}" if r.reached == r.size else f"{r.reached} of {r.size} (PARTIAL)"
+        print(f"== size {r.size}: {reached} profiles, {r.candidate_vectors} candidate vectors ==")
+        how = "timed sample" if fp.sampled else "all new profiles"
+        print(f"ingest, full path ({how}: {fp.profiles} profiles, {fp.sections} sections)")
+        if fp.profiles:
+            ms = {
+                "create": fp.create_seconds,
+                "encode": fp.encode_seconds,
+                "extract": fp.extract_seconds,
+                "other (SQL, HNSW inserts, flush, commit)": fp.seconds
+                - fp.create_seconds
+                - fp.encode_seconds
+                - fp.extract_seconds,
+            }
+            parts = ", ".join(f"{k} {v / fp.profiles * 1000:.0f}" for k, v in ms.items())
+            print(f"  {'full path (create + index_records + commit)':46} {fp.rate:8.2f} profiles/s")
+            print(f"    ms per profile {1000 / fp.rate:.0f}: {parts}")
+        if raw.texts:
+            texts_per_profile = raw.texts / raw.profiles
+            print(
+                f"  {'raw encoder.encode, same texts, one call':46} {raw.profiles_per_s:8.2f} "
+                f"profiles/s = {raw.texts_per_s:.0f} texts/s ({texts_per_profile:.1f} "
+                f"texts/profile, {raw.profiles} profiles, median of {len(raw.seconds)})"
+            )
+            if fp.encode_calls:
+                in_path = fp.sections / fp.encode_seconds
+                print(
+                    f"  {'encode inside the path (one call per profile)':46} {in_path:8.0f} texts/s"
+                )
+            print(f"  ratio full path / raw encode: {fp.rate / raw.profiles_per_s:.2f}")
+        if bulk.profiles or bulk.stopped_early:
+            rate = bulk.profiles / max(bulk.seconds, 1e-9)
+            print(
+                f"bulk load (rest of the step, not the service path): {bulk.profiles} profiles "
+                f"in {bulk.seconds:.0f} s = {rate:.2f} profiles/s (derive "
+                f"{bulk.extract_seconds:.0f} s, encode {bulk.encode_seconds:.0f} s for "
+                f"{bulk.texts_encoded} distinct of {bulk.sections} texts, write "
+                f"{bulk.write_seconds:.0f} s)"
+            )
+            print(
+                f"  HNSW build (ensure_vector_index, CONCURRENTLY) over {bulk.index_vectors} "
+                f"vectors: {bulk.index_build_seconds:.0f} s"
+            )
+        print(f"latency, sequential, median over {len(r.latency[0].p50) if r.latency else 0} runs")
+        for lat in r.latency:
+            print(
+                f"  {lat.name:46} p50 {statistics.median(lat.p50):8.1f} ms  "
+                f"p95 {statistics.median(lat.p95):8.1f} ms  ({lat.requests} requests)"
+            )
+        if r.latency:
+            print(f"  mean items per match page: {r.latency[0].mean_items:.1f}")
+        rc = r.recall
+        print(
+            f"recall@20 (nearest_owners, HNSW vs exact=True), {rc.queries} queries: "
+            f"{rc.recall:.3f} (tie-aware {rc.recall_ties:.3f}); ANN p50 {rc.ann_p50_ms:.1f} ms, "
+            f"exact p50 {rc.exact_p50_ms:.1f} ms; HNSW index scans {rc.index_scans}"
+        )
+        for note in r.notes:
+            print(f"  note: {note}")
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="1000", help="comma-separated profile counts")
+    parser.add_argument("--runs", type=int, default=3, help="runs per latency / raw encode")
+    parser.add_argument("--vacancies", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3, help="passes over the vacancies")
+    parser.add_argument("--recall-queries", type=int, default=300)
+    parser.add_argument("--recall-seconds", type=float, default=600)
+    parser.add_argument("--k", type=int, default=20)
+    parser.add_argument("--full-path-budget", type=float, default=1500, help="seconds")
+    parser.add_argument("--sample", type=int, default=5000)
+    parser.add_argument("--sample-seconds", type=float, default=600)
+    parser.add_argument("--raw-profiles", type=int, default=500, help="profiles re-encoded raw")
+    parser.add_argument("--bulk-chunk", type=int, default=1000)
+    parser.add_argument("--deadline-minutes", type=float, default=0, help="0: none")
+    parser.add_argument("--reserve-minutes", type=float, default=12, help="kept for index + tests")
+    parser.add_argument("--maintenance-work-mem", default="4GB")
+    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",")})
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    stop_at = started + args.deadline_minutes * 60 - args.reserve_minutes * 60
+    if not args.deadline_minutes:
+        stop_at = float("inf")
+    header = [
+        f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        f"date: {datetime.now(UTC).isoformat(timespec='seconds')}; model {args.model}; "
+        f"batch {BATCH}; {args.vacancies} vacancies x {args.repeats} passes x {args.runs} runs",
+    ]
+    log(header[0])
+    log(f"start, {load()}")
+
+    tmp = args.data_dir or Path(tempfile.mkdtemp(prefix="talentmesh-bench-matching-"))
+    postgres = start_embedded_postgres(tmp / "var")
+    broker = start_embedded_broker(tmp / "var")
+    engine = make_engine(postgres.url)
+    service: subprocess.Popen[bytes] | None = None
+    results: list[SizeResult] = []
+    try:
+        upgrade_to_head(engine)
+        tune_postgres(engine, args.maintenance_work_mem)
+        factory = make_session_factory(engine)
+        began = time.perf_counter()
+        with transaction(factory) as session:
+            ensure_default_taxonomy(session)
+            _, key = create_api_key(session, organisation_name=ORGANISATION, scopes="admin")
+            organisation_id = scalar_org(session)
+        encoder = load_encoder(args.model)
+        # As `talentmesh serve` does on start: the index exists before any row is written.
+        ensure_vector_index(engine, encoder.name, encoder.dimension)
+        with transaction(factory) as session:
+            resources = matching_resources(session, args.model)
+        log(f"database, taxonomy, encoder, extractor ready in {time.perf_counter() - began:.0f} s")
+
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
+        env |= {
+            "TALENTMESH_DATABASE_URL": postgres.url,
+            "TALENTMESH_BROKER_URL": broker.url,
+            "TALENTMESH_DATA_DIR": str(tmp / "service"),
+            "TALENTMESH_PORT": str(port),
+            "TALENTMESH_LOG_LEVEL": "WARNING",
+            "TALENTMESH_EMBEDDING_MODEL": args.model,
+            "HF_HUB_OFFLINE": "1",
+        }
+        service = subprocess.Popen(
+            [sys.executable, "-m", "runtime.cli", "serve", "--no-worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp / "service.log").open("wb"),
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/health", service)
+        log(f"talentmesh serve --no-worker ready on {base}")
+
+        loaded = 0
+        vacancy_ids: list[str] = []
+        for size in sizes:
+            result = SizeResult(size=size)
+            results.append(result)
+            step = size - loaded
+            log(f"size {size}: adding {step} profiles, {load()}")
+            encoded = Probe()
+            if step > 0:
+                result.full_path = ingest_full_path(
+                    factory, resources, organisation_id, args.model, loaded, step, args, encoded
+                )
+                loaded += result.full_path.profiles
+                log(
+                    f"  full path done: {result.full_path.profiles} profiles at "
+                    f"{result.full_path.rate:.2f}/s, {load()}"
+                )
+                sample = encoded.texts[: args.raw_profiles]
+                result.raw = raw_encode(encoder, sample, args.runs)
+                log(f"  raw encode: {result.raw.texts_per_s:.0f} texts/s, {load()}")
+            if loaded < size:
+                result.bulk = bulk_load(
+                    postgres.url,
+                    engine,
+                    resources,
+                    organisation_id,
+                    args.model,
+                    loaded,
+                    size - loaded,
+                    args,
+                    stop_at,
+                )
+                loaded += result.bulk.profiles
+                log(f"  HNSW index built in {result.bulk.index_build_seconds:.0f} s")
+            result.reached = loaded
+            result.candidate_vectors = candidate_vectors(engine, args.model)
+            if not vacancy_ids:
+                vacancy_ids = post_vacancies(base, key, args)
+            log(f"  latency ({len(vacancy_ids)} vacancies), {load()}")
+            result.latency = measure_latency(base, key, vacancy_ids, args)
+            log(f"  recall ({args.recall_queries} queries), {load()}")
+            result.recall = measure_recall(
+                engine, factory, organisation_id, encoder, args.model, args
+            )
+            _, five, _ = os.getloadavg()
+            if five > (os.cpu_count() or 1):
+                result.notes.append(
+                    f"5-minute load average {five:.1f} on {os.cpu_count()} cores at the end of "
+                    "this size: the CPU was shared with other work, figures are noisy"
+                )
+            report(results, header)
+            if result.reached < size:
+                break
+    finally:
+        if service is not None:
+            service.terminate()
+            try:
+                service.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                service.kill()
+        engine.dispose()
+        broker.stop()
+        postgres.release()
+    log(f"finished in {(time.monotonic() - started) / 60:.1f} min, {load()}")
+    if args.json is not None:
+        payload: dict[str, Any] = {
+            "header": header,
+            "args": vars(args) | {"data_dir": str(tmp)},
+            "results": [asdict(r) for r in results],
+        }
+        args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+
+
+def scalar_org(session: Session) -> uuid.UUID:
+    value = session.execute(
+        text("SELECT id FROM organisations WHERE name = :n"), {"n": ORGANISATION}
+    ).scalar_one()
+    return uuid.UUID(str(value))
+
+
+def post_vacancies(base: str, key: str, args: argparse.Namespace) -> list[str]:
+    """Vacancies go through the service's own POST, which indexes them in the request."""
+    ids: list[str] = []
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300
+    ) as client:
+        for index in range(args.vacancies):
+            response = client.post("/v1/vacancies", json=vacancy(index, args.seed))
+            if response.status_code != 201:
+                raise SystemExit(f"POST /v1/vacancies: {response.status_code} {response.text}")
+            ids.append(response.json()["id"])
+    return ids
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The scorer's components on hand-made sides (no database): how each component reacts."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+from matching.embeddings.store import StoredSection
+from matching.scoring import weights
+from matching.scoring.profiles import OccupationRef, Side, SkillRef
+from matching.scoring.scorer import constraints, occupation, score, skills
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def _side(kind: str, **fields: object) -> Side:
+    base: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "sections": [],
+        "skills": [],
+        "occupations": [],
+    }
+    base.update(fields)
+    return Side(**base)  # type: ignore[arg-type]
+
+
+def test_exact_and_transferable_and_missing_skills() -> None:
+    vacancy = _side(
+        "vacancy",
+        skills=[
+            SkillRef("Python", frozenset({"u:python"}), "required_skills[0]", "Python"),
+            SkillRef("lesgeven", frozenset(), "required_skills[1]", "", vector=_unit(1, 0.1)),
+            SkillRef("boekhouden", frozenset(), "required_skills[2]", "", vector=_unit(0, 1)),
+        ],
+    )
+    candidate = _side(
+        "candidate",
+        skills=[
+            SkillRef("Python 3", frozenset({"u:python"}), "skills[0]", "Python 3"),
+            SkillRef("teaching", frozenset(), "skills[1]", "", vector=_unit(1, 0)),
+        ],
+    )
+    value, detail = skills(vacancy, candidate)
+    assert [m["skill"] for m in detail["matched"]] == ["Python"]
+    assert detail["transferable"][0]["candidate_skill"] == "teaching"
+    assert [m["skill"] for m in detail["missing"]] == ["boekhouden"]
+    similarity = detail["transferable"][0]["similarity"]
+    expected = (1 + weights.TRANSFER_CREDIT * similarity) / 3
+    assert value is not None
+    assert abs(value - expected) < 1e-3
+
+
+def test_occupation_proximity_uses_isco_levels() -> None:
+    vacancy = _side(
+        "vacancy", occupations=[OccupationRef("u:archivist", "archivaris", "title", "")]
+    )
+    same = _side(
+        "candidate", occupations=[OccupationRef("u:archivist", "archivist", "headline", "")]
+    )
+    related = _side("candidate", occupations=[OccupationRef("u:librarian", "librarian", "x", "")])
+    far = _side("candidate", occupations=[OccupationRef("u:nurse", "nurse", "x", "")])
+    isco = {"u:archivist": "2621", "u:librarian": "2622", "u:nurse": "2221"}
+    assert occupation(vacancy, same, isco)[0] == weights.SAME_OCCUPATION
+    assert occupation(vacancy, related, isco)[0] == weights.SAME_ISCO_MINOR
+    assert occupation(vacancy, far, isco)[0] == 0.0
+    assert occupation(_side("vacancy"), same, isco)[0] is None
+
+
+def test_constraints_multiply() -> None:
+    vacancy = _side("vacancy", languages={"nl", "de"}, country="NL")
+    candidate = _side("candidate", languages={"en"}, country="BE")
+    factor, detail = constraints(vacancy, candidate)
+    assert detail == {"languages_missing": ["de", "nl"], "location": "outside_country"}
+    assert factor == weights.MISSING_LANGUAGE_FACTOR**2 * weights.OUTSIDE_LOCATION_FACTOR
+    remote = _side("vacancy", languages={"nl"}, country="NL", remote=True)
+    assert constraints(remote, _side("candidate", languages={"nl"}, country="BE"))[0] == 1.0
+
+
+def test_score_is_in_unit_range_and_explained() -> None:
+    section = StoredSection(uuid.uuid4(), "title", 0, "developer", _unit(1, 0))
+    vacancy = _side("vacancy", sections=[section])
+    close = _side(
+        "candidate", sections=[StoredSection(uuid.uuid4(), "summary", 0, "dev", _unit(1, 0.05))]
+    )
+    far = _side(
+        "candidate", sections=[StoredSection(uuid.uuid4(), "summary", 0, "nurse", _unit(0, 1))]
+    )
+    high, explanation = score(vacancy, close, {})
+    low, _ = score(vacancy, far, {})
+    assert 0.0 <= low < high <= 1.0
+    assert explanation["weights"] == {"semantic": 1.0}
+    assert explanation["evidence"][0]["text"] == "dev"
