@@ -54,7 +54,7 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.types.json import Jsonb
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
@@ -70,7 +70,7 @@ from matching.indexing.bulk import BATCH, index_records
 from matching.indexing.resources import MatchingResources, matching_resources
 from matching.indexing.service import ts_config
 from matching.taxonomy.loading import ensure_default_taxonomy
-from models import Candidate
+from models import Candidate, SectionEmbedding
 from models.base import uuid7
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
@@ -210,6 +210,7 @@ class SizeResult:
     raw: RawEncode = field(default_factory=RawEncode)
     bulk: Bulk = field(default_factory=Bulk)
     candidate_vectors: int = 0
+    index_mb: float = 0.0
     latency: list[Latency] = field(default_factory=list)
     recall: Recall = field(default_factory=Recall)
     notes: list[str] = field(default_factory=list)
@@ -250,6 +251,11 @@ def candidate_vectors(engine: Engine, model: str) -> int:
     )
 
 
+def relation_mb(engine: Engine, name: str) -> float:
+    value = scalar(engine, "SELECT coalesce(pg_relation_size(to_regclass(:n)), 0)", n=name)
+    return int(value) / 2**20
+
+
 def index_scans(engine: Engine, name: str) -> int:
     value = scalar(
         engine,
@@ -279,6 +285,7 @@ def ingest_full_path(
     extracted = Probe()
     target = count
     decided = False
+    last_log = time.monotonic()
     with (
         instrument(resources.encoder, "encode", encoded, record=True),
         instrument(resources.extractor, "extract", extracted),
@@ -313,8 +320,9 @@ def ingest_full_path(
                     )
             if result.sampled and result.seconds >= args.sample_seconds:
                 break
-            if result.profiles % (BATCH * 16) == 0:
-                log(f"  full path: {result.profiles} profiles, {result.rate:.1f}/s, {load()}")
+            if time.monotonic() - last_log > 60:
+                last_log = time.monotonic()
+                log(f"  full path: {result.profiles} profiles, {result.rate:.2f}/s, {load()}")
     result.encode_seconds = encoded.seconds
     result.encode_calls = encoded.calls
     result.sections = sum(len(t) for t in encoded.texts)
@@ -600,15 +608,18 @@ def measure_latency(
 def recall_queries(engine: Engine, encoder: Encoder, model: str, count: int) -> list[Vectors]:
     """Vacancy text sections (what matches_for_vacancy queries with), topped up with sections
     of held-out profiles that are not in the database."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT embedding FROM section_embeddings WHERE owner_kind = 'vacancy' "
-                "AND model = :model AND section <> 'skill' ORDER BY id"
-            ),
-            {"model": model},
-        ).scalars()
-        queries = [np.asarray(v, dtype=np.float32) for v in rows][:count]
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(SectionEmbedding.embedding)
+            .where(
+                SectionEmbedding.owner_kind == "vacancy",
+                SectionEmbedding.model == model,
+                SectionEmbedding.section != "skill",
+            )
+            .order_by(SectionEmbedding.id)
+            .limit(count)
+        )
+        queries = [np.asarray(v, dtype=np.float32) for v in rows]
     texts: list[str] = []
     index = HELD_OUT_START
     while len(queries) + len(texts) < count:
@@ -649,6 +660,9 @@ def measure_recall(
             )
             t2 = time.perf_counter()
             session.rollback()
+            # Index usage counters are flushed lazily; force it so idx_scan is exact below.
+            session.execute(text("SELECT pg_stat_force_next_flush()"))
+            session.commit()
         ann_ms.append((t1 - t0) * 1000)
         exact_ms.append((t2 - t1) * 1000)
         truth = {owner for owner, _ in exact}
@@ -683,7 +697,10 @@ def report(results: list[SizeResult], header: list[str]) -> None:
         fp, raw, bulk = r.full_path, r.raw, r.bulk
         print()
         reached = f"{r.reached}" if r.reached == r.size else f"{r.reached} of {r.size} (PARTIAL)"
-        print(f"== size {r.size}: {reached} profiles, {r.candidate_vectors} candidate vectors ==")
+        print(
+            f"== size {r.size}: {reached} profiles, {r.candidate_vectors} candidate vectors, "
+            f"candidate HNSW index {r.index_mb:.0f} MiB =="
+        )
         how = "timed sample" if fp.sampled else "all new profiles"
         print(f"ingest, full path ({how}: {fp.profiles} profiles, {fp.sections} sections)")
         if fp.profiles:
@@ -757,8 +774,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--full-path-budget", type=float, default=1500, help="seconds")
     parser.add_argument("--sample", type=int, default=5000)
-    parser.add_argument("--sample-seconds", type=float, default=600)
-    parser.add_argument("--raw-profiles", type=int, default=500, help="profiles re-encoded raw")
+    parser.add_argument("--sample-seconds", type=float, default=300)
+    parser.add_argument("--raw-profiles", type=int, default=100, help="profiles re-encoded raw")
     parser.add_argument("--bulk-chunk", type=int, default=1000)
     parser.add_argument("--deadline-minutes", type=float, default=0, help="0: none")
     parser.add_argument("--reserve-minutes", type=float, default=12, help="kept for index + tests")
@@ -863,6 +880,7 @@ def main() -> None:
                 log(f"  HNSW index built in {result.bulk.index_build_seconds:.0f} s")
             result.reached = loaded
             result.candidate_vectors = candidate_vectors(engine, args.model)
+            result.index_mb = relation_mb(engine, index_name(args.model, "candidate"))
             if not vacancy_ids:
                 vacancy_ids = post_vacancies(base, key, args)
             log(f"  latency ({len(vacancy_ids)} vacancies), {load()}")
@@ -877,6 +895,8 @@ def main() -> None:
                     f"5-minute load average {five:.1f} on {os.cpu_count()} cores at the end of "
                     "this size: the CPU was shared with other work, figures are noisy"
                 )
+            if result.reached < size:
+                result.notes.append(projection(results, sizes))
             report(results, header)
             if result.reached < size:
                 break
@@ -898,6 +918,20 @@ def main() -> None:
             "results": [asdict(r) for r in results],
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+
+
+def projection(results: list[SizeResult], sizes: list[int]) -> str:
+    """How long the sizes that were not reached would need at the rates measured here."""
+    last = results[-1]
+    bulk_rate = last.bulk.profiles / last.bulk.seconds if last.bulk.seconds else 0.0
+    rates = [("full path", last.full_path.rate), ("bulk (batched encode)", bulk_rate)]
+    rates.append(("raw encode alone", last.raw.profiles_per_s))
+    lines = [f"NOT REACHED: stopped at {last.reached} profiles (deadline)."]
+    for size in (s for s in sizes if s >= last.size):
+        todo = size - last.reached
+        est = ", ".join(f"{name} ~{todo / rate / 3600:.1f} h" for name, rate in rates if rate)
+        lines.append(f"  to load the {todo} profiles missing for size {size}: {est}")
+    return "\n".join(lines)
 
 
 def scalar_org(session: Session) -> uuid.UUID:

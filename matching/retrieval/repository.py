@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import Session
 
 from matching.indexing.service import ts_config
@@ -60,7 +60,9 @@ def filter_clause(model: Owner, filters: MatchFilters) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [true()]
     if model is Candidate:
         if filters.languages:
-            spoken = func.array_append(Candidate.languages, Candidate.language)
+            spoken = func.array_append(
+                Candidate.languages, Candidate.language, type_=ARRAY(Candidate.language.type)
+            )
             clauses.append(spoken.contains(filters.languages))
         if filters.remote is not None:
             clauses.append(Candidate.remote.is_(filters.remote))

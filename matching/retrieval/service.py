@@ -100,8 +100,9 @@ def _rank(
     min_score: float,
 ) -> list[Scored]:
     scored = []
+    cal = w.calibration(resources.encoder.name)
     for vacancy_side, candidate_side, owner in pairs:
-        value, explanation = score(vacancy_side, candidate_side, resources.isco_groups)
+        value, explanation = score(vacancy_side, candidate_side, resources.isco_groups, cal)
         if value >= min_score:
             scored.append(Scored(owner, value, explanation))
     scored.sort(key=lambda item: (-item.score, str(item.owner.id)))

@@ -17,8 +17,8 @@ from matching.scoring.profiles import OccupationRef, Side, SkillRef
 EVIDENCE_CHARS = 200
 
 
-def _calibrate(cosine: float) -> float:
-    scaled = (cosine - w.COSINE_FLOOR) / (w.COSINE_CEILING - w.COSINE_FLOOR)
+def _calibrate(cosine: float, cal: w.Calibration) -> float:
+    scaled = (cosine - cal.floor) / (cal.ceiling - cal.floor)
     return float(min(1.0, max(0.0, scaled)))
 
 
@@ -26,7 +26,9 @@ def _text_sections(side: Side) -> list[StoredSection]:
     return [s for s in side.sections if s.section != "skill"]
 
 
-def semantic(vacancy: Side, candidate: Side) -> tuple[float | None, StoredSection | None]:
+def semantic(
+    vacancy: Side, candidate: Side, cal: w.Calibration = w.DEFAULT_CALIBRATION
+) -> tuple[float | None, StoredSection | None]:
     """Weighted mean over vacancy section types of the best candidate-section cosine; also
     the candidate section that matched best overall, as evidence."""
     theirs = _text_sections(candidate)
@@ -45,7 +47,7 @@ def semantic(vacancy: Side, candidate: Side) -> tuple[float | None, StoredSectio
         # A free-text query has one section type of its own.
         total, weight_sum = float(matrix.max(axis=1).mean()), 1.0
     best = theirs[int(np.argmax(matrix.max(axis=0)))]
-    return _calibrate(total / weight_sum), best
+    return _calibrate(total / weight_sum, cal), best
 
 
 def _exact(required: SkillRef, offered: list[SkillRef]) -> SkillRef | None:
@@ -56,7 +58,9 @@ def _exact(required: SkillRef, offered: list[SkillRef]) -> SkillRef | None:
     return None
 
 
-def _closest(required: SkillRef, offered: list[SkillRef]) -> tuple[SkillRef, float] | None:
+def _closest(
+    required: SkillRef, offered: list[SkillRef], cal: w.Calibration
+) -> tuple[SkillRef, float] | None:
     if required.vector is None:
         return None
     best: tuple[SkillRef, float] | None = None
@@ -66,12 +70,14 @@ def _closest(required: SkillRef, offered: list[SkillRef]) -> tuple[SkillRef, flo
         similarity = float(required.vector @ skill.vector)
         if best is None or similarity > best[1]:
             best = (skill, similarity)
-    if best is None or best[1] < w.TRANSFER_MIN_SIMILARITY:
+    if best is None or best[1] < cal.transfer:
         return None
     return best
 
 
-def skills(vacancy: Side, candidate: Side) -> tuple[float | None, dict[str, Any]]:
+def skills(
+    vacancy: Side, candidate: Side, cal: w.Calibration = w.DEFAULT_CALIBRATION
+) -> tuple[float | None, dict[str, Any]]:
     detail: dict[str, Any] = {"matched": [], "missing": [], "transferable": []}
     if not vacancy.skills:
         return None, detail
@@ -92,7 +98,7 @@ def skills(vacancy: Side, candidate: Side) -> tuple[float | None, dict[str, Any]
                 }
             )
             continue
-        closest = _closest(required, candidate.skills)
+        closest = _closest(required, candidate.skills, cal)
         if closest is not None:
             stand_in, similarity = closest
             earned += weight * w.TRANSFER_CREDIT * similarity
@@ -173,9 +179,14 @@ def _snippet(text: str) -> str:
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
 
 
-def score(vacancy: Side, candidate: Side, isco: dict[str, str]) -> tuple[float, dict[str, Any]]:
-    sem, best_section = semantic(vacancy, candidate)
-    skill_score, skill_detail = skills(vacancy, candidate)
+def score(
+    vacancy: Side,
+    candidate: Side,
+    isco: dict[str, str],
+    cal: w.Calibration = w.DEFAULT_CALIBRATION,
+) -> tuple[float, dict[str, Any]]:
+    sem, best_section = semantic(vacancy, candidate, cal)
+    skill_score, skill_detail = skills(vacancy, candidate, cal)
     occ_score, occ_detail = occupation(vacancy, candidate, isco)
     factor, constraint_detail = constraints(vacancy, candidate)
     parts = [

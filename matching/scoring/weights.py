@@ -14,24 +14,46 @@ stays visible to a recruiter who wants to see why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Component weights.
 SEMANTIC_WEIGHT = 0.40
 SKILLS_WEIGHT = 0.40
 OCCUPATION_WEIGHT = 0.20
 
 # Semantic similarity: cosine of the best-matching candidate section for each vacancy
-# section, averaged with these weights, then mapped linearly from [FLOOR, CEILING] to [0, 1].
-# Unrelated texts sit around 0.1-0.2 for sentence-transformers models; close paraphrases
-# above 0.8.
+# section, averaged with these weights, then mapped linearly from the model's [floor,
+# ceiling] to [0, 1].
 SECTION_WEIGHTS = {"title": 0.35, "description": 0.40, "skills": 0.25}
-COSINE_FLOOR = 0.20
-COSINE_CEILING = 0.80
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Where a model's cosines for unrelated and for near-identical texts lie, and from
+    which cosine one skill label may stand in for another. Models differ widely: e5 puts
+    unrelated short texts near 0.8, MiniLM near 0.1."""
+
+    floor: float
+    ceiling: float
+    transfer: float
+
+
+CALIBRATION = {
+    "all-MiniLM-L6-v2": Calibration(floor=0.20, ceiling=0.80, transfer=0.55),
+    "multilingual-e5-small-q4": Calibration(floor=0.80, ceiling=0.95, transfer=0.91),
+}
+# Other sentence-transformers models: MiniLM-like cosine ranges.
+DEFAULT_CALIBRATION = CALIBRATION["all-MiniLM-L6-v2"]
+
+
+def calibration(model: str) -> Calibration:
+    return CALIBRATION.get(model, DEFAULT_CALIBRATION)
+
 
 # Skill coverage: a required skill counts 1 when matched exactly (same concept or same
 # words), TRANSFER_CREDIT * similarity when a different skill stands in for it with label
-# similarity at least TRANSFER_MIN_SIMILARITY, else 0. Nice-to-have skills count with
+# similarity at least the model's ``transfer`` cosine, else 0. Nice-to-have skills count with
 # NICE_TO_HAVE_WEIGHT relative to required ones.
-TRANSFER_MIN_SIMILARITY = 0.55
 TRANSFER_CREDIT = 0.6
 NICE_TO_HAVE_WEIGHT = 0.5
 

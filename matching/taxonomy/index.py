@@ -32,12 +32,11 @@ IntArray = npt.NDArray[np.int64]
 # LEXICAL_WEIGHT was picked from a 0..0.6 grid on the MELO Dutch benchmark (nl->nl, nl->en) and
 # the English job-title similarity set with multilingual-e5-small, and checked with a 2-fold
 # split (tune on half the queries, score the other half: same optimum on both halves). The
-# optimum is flat between 0.1 and 0.2; cross-lingual labels prefer less lexical weight.
-LEXICAL_WEIGHT = 0.15  # share of the lexical score in the fused score (dense gets the rest)
-# e5-style encoders put unrelated short texts near cosine 0.7; mapping [floor, 1] -> [0, 1]
-# makes the dense score comparable with the lexical cosine. Not tuned for ranking: with a
-# linear mix it only changes the effective weight, which LEXICAL_WEIGHT absorbs.
-DENSE_FLOOR = 0.70
+# optimum is flat between 0.1 and 0.25; cross-lingual labels prefer less lexical weight.
+LEXICAL_WEIGHT = 0.2  # share of the lexical score in the fused score (dense gets the rest)
+# The dense score is the cosine rescaled per query so that the query's median label maps to 0
+# and a perfect match to 1: encoders differ wildly in their cosine range (e5 ~0.8 for unrelated
+# titles, MiniLM ~0.1), and this keeps LEXICAL_WEIGHT meaningful for any of them.
 # Weight of a concept's second-best label (per channel). Tried 0, 0.001, 0.01, 0.03, 0.05 on
 # the same sets: any small value helps about equally (+0.004 to +0.005 MRR on MELO, from
 # breaking ties between concepts sharing a label); larger values start to favour concepts with
@@ -174,7 +173,8 @@ class ConceptIndex:
             fused = self._per_concept(lexical)
             if query_vectors is not None and self._vectors is not None:
                 cosine = query_vectors[lo:hi] @ self._vectors.T
-                dense = np.clip((cosine - DENSE_FLOOR) / (1.0 - DENSE_FLOOR), 0.0, 1.0)
+                floor = np.median(cosine, axis=1, keepdims=True)
+                dense = np.clip((cosine - floor) / np.maximum(1.0 - floor, 1e-6), 0.0, 1.0)
                 # Mixing after the per-concept max (not per label) lets a concept win on its
                 # best lexical form and its best paraphrase even when they are different labels.
                 fused = LEXICAL_WEIGHT * fused + (1.0 - LEXICAL_WEIGHT) * self._per_concept(dense)

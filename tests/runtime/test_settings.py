@@ -40,7 +40,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url is None
     assert settings.broker_url is None
     assert settings.data_dir == Path("./var")
-    assert settings.embedding_model == "all-MiniLM-L6-v2"
+    assert settings.embedding_model == "multilingual-e5-small-q4"
     assert settings.env is Environment.DEVELOPMENT
 
 
