@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import load_encoder
 from matching.embeddings.store import ensure_vector_index
-from matching.indexing.service import index_candidate, index_vacancy
+from matching.indexing.service import index_many
 from models import Candidate, Vacancy
 from models.db import make_engine, make_session_factory, transaction
 from runtime.resources import resolve_database_url
@@ -49,15 +49,10 @@ def stale_counts(
 def index_records(
     session: Session, kind: str, ids: Sequence[uuid.UUID], embedding_model: str
 ) -> int:
-    if kind == "candidate":
-        candidates = session.scalars(select(Candidate).where(Candidate.id.in_(ids))).all()
-        for candidate in candidates:
-            index_candidate(session, candidate, embedding_model)
-        return len(candidates)
-    vacancies = session.scalars(select(Vacancy).where(Vacancy.id.in_(ids))).all()
-    for vacancy in vacancies:
-        index_vacancy(session, vacancy, embedding_model)
-    return len(vacancies)
+    model = KINDS[kind]
+    records = list(session.scalars(select(model).where(model.id.in_(ids))).all())
+    index_many(session, records, embedding_model)  # type: ignore[arg-type]
+    return len(records)
 
 
 def reindex_stale(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, delete, func, insert, literal_column
@@ -115,44 +116,70 @@ def _skill_sections(skills: Iterable[str]) -> list[Section]:
     return list(seen.values())
 
 
-def _embed(
-    session: Session,
-    resources: MatchingResources,
-    organisation_id: uuid.UUID,
-    owner_kind: str,
-    owner_id: uuid.UUID,
-    sections: list[Section],
-) -> None:
-    vectors = resources.encoder.encode([s.text for s in sections], role="passage")
-    store.replace_sections(
-        session, organisation_id, owner_kind, owner_id, resources.encoder.name, sections, vectors
-    )
+@dataclass(frozen=True)
+class _Plan:
+    record: Candidate | Vacancy
+    kind: str
+    mentions: list[tuple[str, Mention]]
+    sections: list[Section]  # embedded: the text sections plus one per skill
+    searchable: list[Section]  # the lexical search document
 
 
-def index_candidate(session: Session, candidate: Candidate, model: str) -> None:
-    resources = matching_resources(session, model)
+def _plan_candidate(resources: MatchingResources, candidate: Candidate) -> _Plan:
     mentions = _extract(resources, _candidate_fields(candidate))
-    _store_mentions(session, candidate.organisation_id, "candidate", candidate.id, mentions)
     sections = candidate_sections(candidate)
     skill_names = [neutralise(s, [candidate.name]) for s in candidate.skills]
     skill_names += [m.label for _, m in mentions if m.kind == "skill"]
-    all_sections = sections + _skill_sections(skill_names)
-    _embed(session, resources, candidate.organisation_id, "candidate", candidate.id, all_sections)
-    candidate.search_document = search_vector(candidate.language, search_text(sections))  # type: ignore[assignment]
-    candidate.indexed_at = datetime.now(UTC)
-    candidate.indexed_model = resources.encoder.name
-    session.flush()
+    return _Plan(
+        candidate, "candidate", mentions, sections + _skill_sections(skill_names), sections
+    )
 
 
-def index_vacancy(session: Session, vacancy: Vacancy, model: str) -> None:
-    resources = matching_resources(session, model)
+def _plan_vacancy(resources: MatchingResources, vacancy: Vacancy) -> _Plan:
     mentions = _extract(resources, _vacancy_fields(vacancy))
-    _store_mentions(session, vacancy.organisation_id, "vacancy", vacancy.id, mentions)
     sections = vacancy_sections(vacancy)
     skills = [*vacancy.required_skills, *vacancy.nice_to_have_skills]
     all_sections = sections + _skill_sections(neutralise(s) for s in skills)
-    _embed(session, resources, vacancy.organisation_id, "vacancy", vacancy.id, all_sections)
-    vacancy.search_document = search_vector(vacancy.language, search_text(sections))  # type: ignore[assignment]
-    vacancy.indexed_at = datetime.now(UTC)
-    vacancy.indexed_model = resources.encoder.name
+    return _Plan(vacancy, "vacancy", mentions, all_sections, sections)
+
+
+def index_many(session: Session, records: Sequence[Candidate | Vacancy], model: str) -> None:
+    """Index several records with one encoder call: batching is what makes bulk ingest fast,
+    since the encoder, not the database, bounds it."""
+    if not records:
+        return
+    resources = matching_resources(session, model)
+    plans = [
+        _plan_candidate(resources, r) if isinstance(r, Candidate) else _plan_vacancy(resources, r)
+        for r in records
+    ]
+    texts = [section.text for plan in plans for section in plan.sections]
+    vectors = resources.encoder.encode(texts, role="passage")
+    offset = 0
+    now = datetime.now(UTC)
+    for plan in plans:
+        record = plan.record
+        own = vectors[offset : offset + len(plan.sections)]
+        offset += len(plan.sections)
+        _store_mentions(session, record.organisation_id, plan.kind, record.id, plan.mentions)
+        store.replace_sections(
+            session,
+            record.organisation_id,
+            plan.kind,
+            record.id,
+            resources.encoder.name,
+            plan.sections,
+            own,
+        )
+        record.search_document = search_vector(record.language, search_text(plan.searchable))  # type: ignore[assignment]
+        record.indexed_at = now
+        record.indexed_model = resources.encoder.name
     session.flush()
+
+
+def index_candidate(session: Session, candidate: Candidate, model: str) -> None:
+    index_many(session, [candidate], model)
+
+
+def index_vacancy(session: Session, vacancy: Vacancy, model: str) -> None:
+    index_many(session, [vacancy], model)
