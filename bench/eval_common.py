@@ -78,7 +78,7 @@ def rank_with_service(
     with transaction(factory) as session:
         for start in range(0, len(ids), 256):
             batch = ids[start : start + 256]
-            ranked = normalize(
+            ranked, _ = normalize(
                 session, name, "occupation", [queries[q] for q in batch], top, encoder
             )
             for qid, concepts in zip(batch, ranked, strict=True):

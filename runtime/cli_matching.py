@@ -96,7 +96,7 @@ def taxonomy_normalize(
             with output.open("w", encoding="utf-8") as out:
                 for start in range(0, len(pairs), 256):
                     batch = pairs[start : start + 256]
-                    ranked = normalize(
+                    ranked, _ = normalize(
                         session, name, kind, [text for _, text in batch], top, encoder
                     )
                     for (qid, _), concepts in zip(batch, ranked, strict=True):

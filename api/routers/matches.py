@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from api.deps import SearchScope, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset
@@ -38,15 +40,21 @@ def _filters(
     remote: bool | None = None,
     skills: Annotated[list[str] | None, Query(max_length=50)] = None,
 ) -> MatchFilters:
-    return MatchFilters.model_validate(
-        {
-            "languages": languages or [],
-            "country": country,
-            "city": city,
-            "remote": remote,
-            "skills": skills or [],
-        }
-    )
+    try:
+        return MatchFilters.model_validate(
+            {
+                "languages": languages or [],
+                "country": country,
+                "city": city,
+                "remote": remote,
+                "skills": skills or [],
+            }
+        )
+    except ValidationError as exc:
+        # Raised inside a dependency it would be a 500; as a request validation error it is
+        # the same 422 problem as any other bad query parameter, naming the parameter.
+        errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+        raise RequestValidationError(errors) from exc
 
 
 FiltersDep = Annotated[MatchFilters, Depends(_filters)]

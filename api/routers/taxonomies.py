@@ -18,6 +18,9 @@ from matching.taxonomy.schemas import (
 )
 from matching.taxonomy.service import get
 
+# More new labels than this are not embedded inside a request (minutes for all of ESCO).
+INLINE_EMBED_LIMIT = 5000
+
 router = APIRouter(prefix="/v1/taxonomies", tags=["taxonomies"])
 
 
@@ -50,20 +53,24 @@ def normalize_texts(
 ) -> NormalizeResponse:
     """For each text (a job title or skill phrase, Dutch or English), the `top_k` closest
     concepts of the named taxonomy and kind, best first, with scores in [0, 1]. Only the
-    concepts of this taxonomy are ranked. The first call after an import builds the index
-    (and embeds labels not embedded before), so it is slower than the ones after it."""
+    concepts of this taxonomy are ranked. The first call after an import builds the index and
+    embeds up to a few thousand new labels, so it is slower than the ones after it; a larger
+    taxonomy whose labels are not embedded yet (`talentmesh taxonomy embed`) is ranked by its
+    lexical channel alone, and `mode` says so."""
     get(session, name)
-    ranked = normalize(
+    ranked, mode = normalize(
         session,
         name,
         payload.kind,
         payload.texts,
         payload.top_k,
         load_encoder(settings.embedding_model),
+        embed_limit=INLINE_EMBED_LIMIT,
     )
     return NormalizeResponse(
         taxonomy=name,
         kind=payload.kind,
+        mode=mode,
         results=[
             NormalizedText(
                 text=text,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from matching.taxonomy.index import ConceptIndex, LabelRow
 from matching.taxonomy.service import Kind, get
 
 _ENCODE_BATCH = 2048
+Mode = Literal["hybrid", "lexical"]
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,9 @@ def _label_vectors(
     return vectors
 
 
-def _build(session: Session, taxonomy_id: uuid.UUID, kind: Kind, encoder: Encoder | None) -> _Built:
-    records = repository.labels_for(
-        session, taxonomy_id, kind, encoder.name if encoder is not None else None
-    )
+def _build(
+    session: Session, records: list[repository.LabelRecord], encoder: Encoder | None
+) -> _Built:
     numbers: dict[uuid.UUID, int] = {}
     uris: list[str] = []
     labels: list[dict[str, str]] = []
@@ -87,22 +88,43 @@ def _build(session: Session, taxonomy_id: uuid.UUID, kind: Kind, encoder: Encode
     return _Built(index, uris, labels)
 
 
-def _index(session: Session, name: str, kind: Kind, encoder: Encoder | None) -> _Built:
+def _index(
+    session: Session, name: str, kind: Kind, encoder: Encoder | None, embed_limit: int | None
+) -> tuple[_Built, Mode]:
+    """The cached index; built with the dense channel when every label has a vector of the
+    model or at most ``embed_limit`` are missing (``None``: embed any number), else lexical
+    only until the labels are embedded (``talentmesh taxonomy embed``)."""
     taxonomy = get(session, name)
-    key = (taxonomy.id, kind, taxonomy.revision, encoder.name if encoder else "")
-    built = _cache.get(key)
-    if built is None:
-        with _lock:
-            built = _cache.get(key)
-            if built is None:
-                built = _build(session, taxonomy.id, kind, encoder)
-                for old in [k for k in _cache if k[:2] == key[:2] and k != key]:
-                    del _cache[old]
-                _cache[key] = built
-    return built
+    if encoder is not None:
+        hybrid = (taxonomy.id, kind, taxonomy.revision, encoder.name)
+        if hybrid in _cache:
+            return _cache[hybrid], "hybrid"
+    with _lock:
+        model = encoder.name if encoder is not None else None
+        records = repository.labels_for(session, taxonomy.id, kind, model)
+        missing = sum(1 for r in records if r.embedding is None)
+        if encoder is not None and (embed_limit is None or missing <= embed_limit):
+            use, mode = encoder, "hybrid"
+        else:
+            use, mode = None, "lexical"
+        key = (taxonomy.id, kind, taxonomy.revision, use.name if use is not None else "")
+        built = _cache.get(key)
+        if built is None:
+            built = _build(session, records, use)
+            for old in [k for k in _cache if k[:2] == key[:2] and k[2] != key[2]]:
+                del _cache[old]
+            _cache[key] = built
+    return built, mode  # type: ignore[return-value]
 
 
-def _label(names: dict[str, str], lang: str | None) -> str:
+def _label(names: dict[str, str], lang: str | None, text: str) -> str:
+    if lang is None:
+        # A bare title has no function words to detect a language from: answer in the
+        # language of the label that contains it (or that it contains).
+        folded = text.casefold()
+        for label in names.values():
+            if folded in label.casefold() or label.casefold() in folded:
+                return label
     for candidate in (lang, "en", "nl"):
         if candidate and candidate in names:
             return names[candidate]
@@ -110,24 +132,32 @@ def _label(names: dict[str, str], lang: str | None) -> str:
 
 
 def normalize(
-    session: Session, name: str, kind: Kind, texts: list[str], top_k: int, encoder: Encoder | None
-) -> list[list[RankedConcept]]:
-    """Per text, up to ``top_k`` concepts of taxonomy ``name``, best first."""
-    built = _index(session, name, kind, encoder)
+    session: Session,
+    name: str,
+    kind: Kind,
+    texts: list[str],
+    top_k: int,
+    encoder: Encoder | None,
+    *,
+    embed_limit: int | None = None,
+) -> tuple[list[list[RankedConcept]], Mode]:
+    """Per text, up to ``top_k`` concepts of taxonomy ``name``, best first, and whether the
+    dense channel took part (see ``_index`` for ``embed_limit``)."""
+    built, mode = _index(session, name, kind, encoder, embed_limit)
     results = built.index.search(texts, top_k)
     out = []
     for text, ranked in zip(texts, results, strict=True):
         lang = detect_language(text, min_votes=1)
         out.append(
             [
-                RankedConcept(built.uris[c], _label(built.labels[c], lang), round(score, 4))
+                RankedConcept(built.uris[c], _label(built.labels[c], lang, text), round(score, 4))
                 for c, score in ranked
             ]
         )
-    return out
+    return out, mode
 
 
 def warm(session: Session, name: str, encoder: Encoder | None) -> None:
     """Build (and embed the labels of) both kinds' indexes now rather than on first use."""
     for kind in ("occupation", "skill"):
-        _index(session, name, kind, encoder)
+        _index(session, name, kind, encoder, None)

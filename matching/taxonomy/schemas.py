@@ -31,6 +31,10 @@ class NormalizedText(BaseModel):
 class NormalizeResponse(BaseModel):
     taxonomy: str
     kind: Literal["occupation", "skill"]
+    mode: Literal["hybrid", "lexical"] = Field(
+        description="`hybrid`: lexical and embedding channels; `lexical`: the taxonomy's labels "
+        "are not embedded with the configured model yet (`talentmesh taxonomy embed`)."
+    )
     results: list[NormalizedText]
 
 

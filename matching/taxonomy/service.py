@@ -130,6 +130,6 @@ def _check_kinds(session: Session, taxonomy: Taxonomy, batch: Sequence[ImportCon
         kind = stored.get(concept.uri)
         if kind is not None and kind != concept.kind:
             raise UnprocessableError(
-                f"concept {concept.uri} is already a {kind} in taxonomy {taxonomy.name!r}; "
-                f"it cannot be imported as a {concept.kind}"
+                f"concept {concept.uri} is already of kind {kind!r} in taxonomy "
+                f"{taxonomy.name!r}; it cannot be imported as kind {concept.kind!r}"
             )

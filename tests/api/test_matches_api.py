@@ -121,7 +121,8 @@ def test_vacancy_matches_shape_order_and_min_score(
     assert set(explanation["components"]) == {"semantic", "skills", "occupation", "constraints"}
     assert set(explanation["skills"]) == {"matched", "missing", "transferable"}
     assert {"Python", "SQL"} <= {m["skill"] for m in explanation["skills"]["matched"]}
-    assert explanation["evidence"] and isinstance(explanation["occupations"], dict)
+    assert explanation["evidence"]
+    assert isinstance(explanation["occupations"], dict)
     assert dev["candidate"]["name"] == PEOPLE["dev"]["name"]
 
     threshold = (body["data"][1]["score"] + body["data"][2]["score"]) / 2
@@ -137,13 +138,16 @@ def test_pagination_follows_link_without_overlap(
     first = get_matches(client, admin, path, limit=2)
     assert first.json()["next_cursor"]
     link = re.fullmatch(r'<(?P<url>[^>]+)>; rel="next"', first.headers["link"])
-    assert link is not None and f"cursor={first.json()['next_cursor']}" in link["url"]
+    assert link is not None
+    assert f"cursor={first.json()['next_cursor']}" in link["url"]
     second = client.get(link["url"], headers=admin)
     assert second.status_code == 200
     assert_ranked(second.json()["data"], first_rank=3)
     pages = ranked_ids(first.json()) + ranked_ids(second.json())
-    assert pages == ranked_ids(full) and len(set(pages)) == 4
-    assert second.json()["next_cursor"] is None and "link" not in second.headers
+    assert pages == ranked_ids(full)
+    assert len(set(pages)) == 4
+    assert second.json()["next_cursor"] is None
+    assert "link" not in second.headers
 
     cursor = first.json()["next_cursor"]
     body, signature = cursor.split(".")
@@ -172,6 +176,14 @@ def test_filters_exclude_non_matching_candidates(
         body = get_matches(client, admin, f"/v1/vacancies/{vacancy}/matches", **params).json()
         assert {names[i] for i in ranked_ids(body)} == expected, params
         assert_ranked(body["data"])
+
+
+def test_invalid_filter_values_are_422_naming_the_filter(
+    client: TestClient, admin: Headers, vacancy: str
+) -> None:
+    for params, field in (({"languages": "xx"}, "languages.0"), ({"skills": ""}, "skills.0")):
+        response = client.get(f"/v1/vacancies/{vacancy}/matches", headers=admin, params=params)
+        assert_problem(response, 422, field)
 
 
 def test_candidate_matches_list_open_vacancies_best_first(
@@ -221,7 +233,8 @@ def test_other_organisation_scope_and_validation(
     assert_problem(client.get(f"/v1/vacancies/{vacancy}/matches", headers=other), 404)
     assert_problem(client.get(f"/v1/candidates/{candidate}/matches", headers=other), 404)
     found = client.post("/v1/search/candidates", json={"query": "Python"}, headers=other)
-    assert found.status_code == 200 and found.json()["data"] == []
+    assert found.status_code == 200
+    assert found.json()["data"] == []
 
     reader = bearer(make_key(scopes="vacancies:read candidates:read"))
     assert_problem(client.get(f"/v1/vacancies/{vacancy}/matches", headers=reader), 403)

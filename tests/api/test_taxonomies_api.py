@@ -76,7 +76,8 @@ def test_lists_esco_with_counts_and_attribution(client: TestClient, admin: dict[
     assert response.status_code == 200
     esco = next(t for t in response.json() if t["name"] == "esco")
     assert set(esco["concepts"]) == {"occupation", "skill"}
-    assert esco["concepts"]["occupation"] > 1000 and esco["concepts"]["skill"] > 1000
+    assert esco["concepts"]["occupation"] > 1000
+    assert esco["concepts"]["skill"] > 1000
     assert esco["revision"] >= 1
     assert "ESCO classification of the European Commission" in esco["attribution"]
 
@@ -102,7 +103,8 @@ def test_dutch_and_english_titles_find_their_concept_first(
         concepts = result["concepts"]
         assert len(concepts) == 3, result
         scores = [c["score"] for c in concepts]
-        assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
+        assert all(0 <= s <= 1 for s in scores)
+        assert scores == sorted(scores, reverse=True)
         assert all(c["uri"].startswith(OCC) for c in concepts)  # only this taxonomy's concepts
         concept, label = TITLES[result["text"]]
         assert concepts[0]["uri"] == OCC + concept, result
