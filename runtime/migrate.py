@@ -22,3 +22,11 @@ def upgrade_to_head(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the per-model HNSW indexes out of autogenerate: they are created at start-up for
+    the configured model (matching/embeddings/store.py), not by migrations."""
+    return not (type_ == "index" and (name or "").startswith("ix_section_embeddings_hnsw_"))

@@ -7,11 +7,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 
 from models import Base
-from runtime.migrate import alembic_config
+from runtime.migrate import alembic_config, include_object
 
 
 def test_models_match_migrations(connection: Connection) -> None:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     assert compare_metadata(context, Base.metadata) == []
 
 

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from models import Base
+from runtime.migrate import include_object
 
 target_metadata = Base.metadata
 
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         transaction_per_migration=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
