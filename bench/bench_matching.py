@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -309,7 +310,7 @@ def ingest_full_path(
             if not decided and (result.profiles >= 4 * BATCH or result.seconds > 60):
                 decided = True
                 estimate = count / result.rate
-                if estimate > args.full_path_budget and count > args.sample:
+                if estimate > args.full_path_budget:
                     target = min(count, args.sample)
                     result.sampled = True
                     log(
@@ -742,7 +743,12 @@ def report(results: list[SizeResult], header: list[str]) -> None:
                 f"  HNSW build (ensure_vector_index, CONCURRENTLY) over {bulk.index_vectors} "
                 f"vectors: {bulk.index_build_seconds:.0f} s"
             )
-        print(f"latency, sequential, median over {len(r.latency[0].p50) if r.latency else 0} runs")
+        if not r.latency:
+            print("latency and recall: not measured, the size was not reached")
+            for note in r.notes:
+                print(f"  note: {note}")
+            continue
+        print(f"latency, sequential, median over {len(r.latency[0].p50)} runs")
         for lat in r.latency:
             print(
                 f"  {lat.name:46} p50 {statistics.median(lat.p50):8.1f} ms  "
@@ -780,14 +786,29 @@ def main() -> None:
     parser.add_argument("--deadline-minutes", type=float, default=0, help="0: none")
     parser.add_argument("--reserve-minutes", type=float, default=12, help="kept for index + tests")
     parser.add_argument("--maintenance-work-mem", default="4GB")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="intra-op threads for every encode in this process; 0: torch's default",
+    )
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")})
+    # A plain `kill` of a long run must still stop the service, broker and database below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.monotonic()
+    import torch
+
+    # On a CPU shared with other work, two intra-op threads spin at every barrier while the
+    # other one is descheduled; large batches then crawl while small ones (one profile's
+    # sections) barely notice. One thread keeps the raw and in-path encodes comparable.
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     stop_at = started + args.deadline_minutes * 60 - args.reserve_minutes * 60
     if not args.deadline_minutes:
         stop_at = float("inf")
@@ -795,7 +816,8 @@ def main() -> None:
         f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         f"date: {datetime.now(UTC).isoformat(timespec='seconds')}; model {args.model}; "
-        f"batch {BATCH}; {args.vacancies} vacancies x {args.repeats} passes x {args.runs} runs",
+        f"batch {BATCH}; torch threads {torch.get_num_threads()}; {args.vacancies} vacancies "
+        f"x {args.repeats} passes x {args.runs} runs",
     ]
     log(header[0])
     log(f"start, {load()}")
@@ -844,9 +866,16 @@ def main() -> None:
         wait_ready(f"{base}/health", service)
         log(f"talentmesh serve --no-worker ready on {base}")
 
-        loaded = 0
-        vacancy_ids: list[str] = []
+        # With --data-dir of an earlier run, go on from the profiles it loaded (profile i is
+        # the same in every run, and runs load indices in order) and reuse its vacancies.
+        loaded = count_rows(engine, "candidates", organisation_id)
+        vacancy_ids = existing_vacancies(engine, organisation_id)[: args.vacancies]
+        if loaded:
+            log(f"resuming: {loaded} profiles and {len(vacancy_ids)} vacancies already loaded")
         for size in sizes:
+            if size <= loaded:
+                log(f"size {size}: already loaded, skipped")
+                continue
             result = SizeResult(size=size)
             results.append(result)
             step = size - loaded
@@ -864,6 +893,13 @@ def main() -> None:
                 sample = encoded.texts[: args.raw_profiles]
                 result.raw = raw_encode(encoder, sample, args.runs)
                 log(f"  raw encode: {result.raw.texts_per_s:.0f} texts/s, {load()}")
+            if loaded < size and not bulk_fits(results, loaded, size - loaded, stop_at):
+                # A partial load would only re-measure nearly the previous size; say what the
+                # missing rows would need instead.
+                result.reached = loaded
+                result.notes.append(projection(results, sizes))
+                report(results, header)
+                break
             if loaded < size:
                 result.bulk = bulk_load(
                     postgres.url,
@@ -920,18 +956,55 @@ def main() -> None:
         args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
 
 
+def bulk_rate(results: list[SizeResult]) -> float:
+    """Profiles/s of the latest bulk load, 0 when none ran yet."""
+    done = [r.bulk for r in results if r.bulk.profiles and r.bulk.seconds]
+    return done[-1].profiles / done[-1].seconds if done else 0.0
+
+
+def bulk_fits(results: list[SizeResult], loaded: int, missing: int, stop_at: float) -> bool:
+    """Whether to bulk load toward this size: yes when it fits before the deadline, and also
+    when it does not but at least doubles the rows loaded (a partial size is still a new
+    scale); no when it would only re-measure nearly the previous size."""
+    rate = bulk_rate(results)
+    if not rate or stop_at == float("inf"):
+        return True
+    left = stop_at - time.monotonic()
+    if missing / rate <= left or left * rate >= loaded:
+        return True
+    results[-1].notes.append(
+        f"bulk load skipped: {missing} profiles at the {rate:.2f}/s of the previous bulk load "
+        f"need ~{missing / rate / 60:.0f} min, {max(0.0, left) / 60:.0f} min left before the "
+        f"deadline would add only ~{max(0.0, left) * rate:.0f}"
+    )
+    return False
+
+
 def projection(results: list[SizeResult], sizes: list[int]) -> str:
     """How long the sizes that were not reached would need at the rates measured here."""
     last = results[-1]
-    bulk_rate = last.bulk.profiles / last.bulk.seconds if last.bulk.seconds else 0.0
-    rates = [("full path", last.full_path.rate), ("bulk (batched encode)", bulk_rate)]
+    rates = [("full path", last.full_path.rate), ("bulk (batched encode)", bulk_rate(results))]
     rates.append(("raw encode alone", last.raw.profiles_per_s))
-    lines = [f"NOT REACHED: stopped at {last.reached} profiles (deadline)."]
+    lines = [f"NOT REACHED: stopped at {last.reached} profiles (--deadline-minutes)."]
     for size in (s for s in sizes if s >= last.size):
         todo = size - last.reached
         est = ", ".join(f"{name} ~{todo / rate / 3600:.1f} h" for name, rate in rates if rate)
         lines.append(f"  to load the {todo} profiles missing for size {size}: {est}")
     return "\n".join(lines)
+
+
+def count_rows(engine: Engine, table: str, organisation_id: uuid.UUID) -> int:
+    sql = f"SELECT count(*) FROM {table} WHERE organisation_id = :org"  # noqa: S608
+    return int(scalar(engine, sql, org=organisation_id))
+
+
+def existing_vacancies(engine: Engine, organisation_id: uuid.UUID) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id FROM vacancies WHERE organisation_id = :org ORDER BY id"),
+            {"org": organisation_id},
+        ).scalars()
+        return [str(row) for row in rows]
 
 
 def scalar_org(session: Session) -> uuid.UUID:
