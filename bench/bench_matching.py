@@ -8,14 +8,15 @@ smaller one), then:
 1. Ingest. New profiles go through the real write path in transactions of
    ``matching.indexing.bulk.BATCH``: ``matching.candidates.service.create`` then
    ``matching.indexing.bulk.index_records`` (spaCy extraction, the real encoder, pgvector rows
-   with the HNSW index in place, search document), committed per batch. Time inside
+   with the HNSW index in place, search document), committed per batch. With
+   ``--data-dir`` of an earlier run it goes on from the profiles already loaded. Time inside
    ``encoder.encode`` and ``extractor.extract`` is recorded on the way. Beside it, in the same
    run, raw ``encoder.encode`` on the very section texts the path encoded (one call, the
    encoder's own batching). When the whole step would take longer than ``--full-path-budget``
    through that path, only a timed sample goes through it (``--sample`` profiles or
-   ``--sample-seconds``) and the rest is loaded in bulk: the same derivation as
-   ``index_candidate`` (same helpers, so the same sections, mentions and search document) but
-   with identical texts encoded once per chunk in large batches and rows written with
+   ``--sample-seconds``) and the rest is loaded in bulk: the service's own planner
+   (``_plan_candidate``: the same sections, mentions and search document) but with identical
+   texts encoded once per chunk of ``--bulk-chunk`` profiles and rows written with
    executemany / binary COPY, the candidate HNSW index dropped first and rebuilt after with
    ``ensure_vector_index`` (timed). The output says which rows went which way.
 2. Latency. ``talentmesh serve --no-worker`` runs against the benchmark database; vacancies are
@@ -65,7 +66,6 @@ from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
 from matching.embeddings.sections import Section, candidate_sections, search_text
 from matching.embeddings.store import ensure_vector_index, index_name, nearest_owners
-from matching.fairness import neutralise
 from matching.indexing import service as indexing
 from matching.indexing.bulk import BATCH, index_records
 from matching.indexing.resources import MatchingResources, matching_resources
@@ -76,6 +76,7 @@ from models.base import uuid7
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.migrate import upgrade_to_head
+from runtime.settings import DEFAULT_EMBEDDING_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 # Held-out profiles for recall queries: far beyond any size, so never in the database.
@@ -331,12 +332,18 @@ def ingest_full_path(
     return result
 
 
-def raw_encode(encoder: Encoder, per_profile: list[list[str]], runs: int) -> RawEncode:
-    """The same section texts in one call: the encoder's own batching (64, length-sorted by
-    sentence-transformers) is the ceiling any ingest path can reach with this model."""
-    texts = [t for group in per_profile for t in group]
-    result = RawEncode(profiles=len(per_profile), texts=len(texts))
-    for _ in range(runs):
+def raw_encode(
+    encoder: Encoder, calls: list[list[str]], path: FullPath, args: argparse.Namespace
+) -> RawEncode:
+    """The section texts the path encoded, for the first ``--raw-profiles`` profiles' worth,
+    in one call: the encoder's own batching (64, length-sorted by sentence-transformers) is
+    the ceiling any ingest path can reach with this model. The path may call the encoder
+    once per profile or once per batch of profiles, so the sample is cut by text count."""
+    texts = [t for call in calls for t in call]
+    per_profile = len(texts) / max(1, path.profiles)
+    texts = texts[: max(1, round(args.raw_profiles * per_profile))]
+    result = RawEncode(profiles=round(len(texts) / per_profile), texts=len(texts))
+    for _ in range(args.runs):
         began = time.perf_counter()
         encoder.encode(texts, role="passage")
         result.seconds.append(time.perf_counter() - began)
@@ -348,7 +355,7 @@ def raw_encode(encoder: Encoder, per_profile: list[list[str]], runs: int) -> Raw
 
 @dataclass
 class Derived:
-    """What index_candidate derives from one profile, computed by the same helpers."""
+    """What the indexing service derives from one profile, computed by its own planner."""
 
     candidate: Candidate
     mentions: list[tuple[str, Any]]
@@ -357,14 +364,10 @@ class Derived:
 
 
 def derive(resources: MatchingResources, candidate: Candidate) -> Derived:
-    # Mirrors matching/indexing/service.py index_candidate step by step (its private helpers
-    # on purpose), so bulk rows hold exactly what the service would have written.
-    mentions = indexing._extract(resources, indexing._candidate_fields(candidate))
-    sections = candidate_sections(candidate)
-    skill_names = [neutralise(s, [candidate.name]) for s in candidate.skills]
-    skill_names += [m.label for _, m in mentions if m.kind == "skill"]
-    all_sections = sections + indexing._skill_sections(skill_names)
-    return Derived(candidate, mentions, all_sections, search_text(sections))
+    # The service's own planning step (private on purpose), so bulk rows hold exactly the
+    # sections, mentions and search text index_many would have written.
+    plan = indexing._plan_candidate(resources, candidate)
+    return Derived(candidate, plan.mentions, plan.sections, search_text(plan.searchable))
 
 
 def new_candidate(organisation_id: uuid.UUID, payload: CandidatePayload) -> Candidate:
@@ -726,9 +729,8 @@ def report(results: list[SizeResult], header: list[str]) -> None:
             )
             if fp.encode_calls:
                 in_path = fp.sections / fp.encode_seconds
-                print(
-                    f"  {'encode inside the path (one call per profile)':46} {in_path:8.0f} texts/s"
-                )
+                label = f"encode inside the path ({fp.sections / fp.encode_calls:.0f} texts/call)"
+                print(f"  {label:46} {in_path:8.0f} texts/s")
             print(f"  ratio full path / raw encode: {fp.rate / raw.profiles_per_s:.2f}")
         if bulk.profiles or bulk.stopped_early:
             rate = bulk.profiles / max(bulk.seconds, 1e-9)
@@ -792,7 +794,7 @@ def main() -> None:
         default=0,
         help="intra-op threads for every encode in this process; 0: torch's default",
     )
-    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--model", default=DEFAULT_EMBEDDING_MODEL)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
@@ -804,9 +806,10 @@ def main() -> None:
     started = time.monotonic()
     import torch
 
-    # On a CPU shared with other work, two intra-op threads spin at every barrier while the
-    # other one is descheduled; large batches then crawl while small ones (one profile's
-    # sections) barely notice. One thread keeps the raw and in-path encodes comparable.
+    # On a CPU shared with other work, torch's two intra-op threads on two cores were slower
+    # than one (19 against 27 texts/s at load ~9 while this benchmark was written), and how
+    # much depends on the load at the moment. Pinning the count makes runs comparable; the
+    # header prints what was used.
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     stop_at = started + args.deadline_minutes * 60 - args.reserve_minutes * 60
@@ -873,8 +876,8 @@ def main() -> None:
         if loaded:
             log(f"resuming: {loaded} profiles and {len(vacancy_ids)} vacancies already loaded")
         for size in sizes:
-            if size <= loaded:
-                log(f"size {size}: already loaded, skipped")
+            if size < loaded:
+                log(f"size {size}: smaller than the {loaded} profiles already loaded, skipped")
                 continue
             result = SizeResult(size=size)
             results.append(result)
@@ -890,8 +893,7 @@ def main() -> None:
                     f"  full path done: {result.full_path.profiles} profiles at "
                     f"{result.full_path.rate:.2f}/s, {load()}"
                 )
-                sample = encoded.texts[: args.raw_profiles]
-                result.raw = raw_encode(encoder, sample, args.runs)
+                result.raw = raw_encode(encoder, encoded.texts, result.full_path, args)
                 log(f"  raw encode: {result.raw.texts_per_s:.0f} texts/s, {load()}")
             if loaded < size and not bulk_fits(results, loaded, size - loaded, stop_at):
                 # A partial load would only re-measure nearly the previous size; say what the
