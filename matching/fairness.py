@@ -48,13 +48,20 @@ def _keep_case(original: str, replacement: str) -> str:
     return replacement.capitalize() if original[:1].isupper() else replacement
 
 
+# Surname particles are ordinary words too ("de", "van", "den Haag"): removing them from the
+# text would make two profiles that differ only in name read differently.
+_PARTICLES = frozenset(
+    "de den der van von ten ter te het la le el al bin ben da di du dos das del van't".split()
+)
+
+
 def _name_pattern(names: Iterable[str | None]) -> re.Pattern[str] | None:
     parts = {
         part
         for name in names
         if name
         for part in re.findall(r"[^\W\d_][\w'-]*", name)
-        if len(part) > 1
+        if len(part) > 1 and part.casefold() not in _PARTICLES
     }
     if not parts:
         return None

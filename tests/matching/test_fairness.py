@@ -37,3 +37,8 @@ def test_names_of_different_people_give_identical_text() -> None:
 def test_work_words_are_kept() -> None:
     text = "Python developer, SQL, 10 years in 2 archives"
     assert neutralise(text) == text
+
+
+def test_surname_particles_stay_ordinary_words() -> None:
+    text = "Ik ondersteun de accountant bij de jaarlijkse controle in Den Haag."
+    assert neutralise(text, ["Esther de Vries"]) == neutralise(text, ["Jan van den Berg"]) == text
