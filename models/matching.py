@@ -24,8 +24,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
-OWNER_KINDS = ("candidate", "vacancy")
-
 
 class IndexedMixin:
     """Search state kept on the vacancy or candidate row itself."""

@@ -27,9 +27,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
 
-CONCEPT_KINDS = ("occupation", "skill")
-LABEL_TYPES = ("preferred", "alt", "hidden")
-
 
 class Taxonomy(IdMixin, TimestampMixin, Base):
     __tablename__ = "taxonomies"

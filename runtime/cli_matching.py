@@ -25,7 +25,7 @@ KindOption = Annotated[
 
 
 @contextmanager
-def progress_bar(label: str, total: int | None) -> Iterator[Progress]:
+def progress_bar(label: str) -> Iterator[Progress]:
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, transient=False, console=Console(stderr=True)) as progress:
         yield progress
@@ -53,7 +53,7 @@ def taxonomy_import(
     settings = settings_for_cli()
     total = _count_rows(file)
     try:
-        with progress_bar(f"{file.name}", total) as bar, open_session(settings) as session:
+        with progress_bar(file.name) as bar, open_session(settings) as session:
             task = bar.add_task("import", total=total)
             with file.open(encoding="utf-8-sig", newline="") as stream:
                 result = import_csv(
@@ -91,7 +91,7 @@ def taxonomy_normalize(
         raise fail(f"{queries}: every line must be id<TAB>text")
     encoder = load_encoder(settings.embedding_model)
     try:
-        with progress_bar("normalise", len(pairs)) as bar, open_session(settings) as session:
+        with progress_bar("normalise") as bar, open_session(settings) as session:
             task = bar.add_task("normalise", total=len(pairs))
             with output.open("w", encoding="utf-8") as out:
                 for start in range(0, len(pairs), 256):
@@ -148,7 +148,7 @@ def reindex(
     settings = settings_for_cli()
     with open_session(settings) as session:
         total = sum(stale_counts(session, settings.embedding_model, everything=all_).values())
-    with progress_bar("reindex", total) as bar:
+    with progress_bar("reindex") as bar:
         task = bar.add_task("reindex", total=total)
         done = reindex_stale(settings, everything=all_, progress=lambda n: bar.advance(task, n))
     typer.echo(f"re-indexed {done} records with {settings.embedding_model}", err=True)
@@ -163,7 +163,7 @@ def prepare_matching(engine: Engine, settings: Settings) -> None:
     from matching.taxonomy.loading import ensure_default_taxonomy
     from models.db import make_session_factory, transaction
 
-    with progress_bar("loading the ESCO taxonomy", None) as bar:
+    with progress_bar("loading the ESCO taxonomy") as bar:
         task = bar.add_task("esco", total=None)
         with transaction(make_session_factory(engine)) as session:
             ensure_default_taxonomy(session, lambda n: bar.advance(task, n))

