@@ -16,11 +16,13 @@ from matching.candidates import service as candidates
 from matching.retrieval import service
 from matching.retrieval.schemas import (
     CandidateMatch,
+    Explanation,
     MatchFilters,
     MatchPage,
     SearchRequest,
     VacancyMatch,
 )
+from matching.retrieval.service import Scored
 from matching.vacancies import service as vacancies
 from models import Candidate, Vacancy
 from runtime.settings import Settings
@@ -90,6 +92,32 @@ def vacancy_summary(vacancy: Vacancy) -> dict[str, Any]:
     )
 
 
+def _candidate_items(ranked: list[Scored], first_rank: int, blind: bool) -> list[CandidateMatch]:
+    return [
+        CandidateMatch(
+            candidate_id=item.owner.id,
+            score=item.score,
+            rank=rank,
+            explanation=Explanation.model_validate(item.explanation),
+            candidate=candidate_summary(item.owner, blind),  # type: ignore[arg-type]
+        )
+        for rank, item in enumerate(ranked, start=first_rank)
+    ]
+
+
+def _vacancy_items(ranked: list[Scored], first_rank: int) -> list[VacancyMatch]:
+    return [
+        VacancyMatch(
+            vacancy_id=item.owner.id,
+            score=item.score,
+            rank=rank,
+            explanation=Explanation.model_validate(item.explanation),
+            vacancy=vacancy_summary(item.owner),  # type: ignore[arg-type]
+        )
+        for rank, item in enumerate(ranked, start=first_rank)
+    ]
+
+
 def _page(
     request: Request,
     response: Response,
@@ -133,18 +161,7 @@ def vacancy_matches(
     ranked = service.matches_for_vacancy(
         session, vacancy, settings.embedding_model, filters, min_score
     )
-    items = [
-        CandidateMatch.model_validate(
-            {
-                "candidate_id": item.owner.id,
-                "score": item.score,
-                "rank": rank,
-                "explanation": item.explanation,
-                "candidate": candidate_summary(item.owner, blind),  # type: ignore[arg-type]
-            }
-        )
-        for rank, item in enumerate(ranked[offset : offset + limit], start=offset + 1)
-    ]
+    items = _candidate_items(ranked[offset : offset + limit], offset + 1, blind)
     next_cursor = _page(request, response, settings, ranked, offset, limit)
     return MatchPage[CandidateMatch](
         data=items, next_cursor=next_cursor, model=settings.embedding_model
@@ -175,18 +192,7 @@ def candidate_matches(
     ranked = service.matches_for_candidate(
         session, candidate, settings.embedding_model, filters, min_score
     )
-    items = [
-        VacancyMatch.model_validate(
-            {
-                "vacancy_id": item.owner.id,
-                "score": item.score,
-                "rank": rank,
-                "explanation": item.explanation,
-                "vacancy": vacancy_summary(item.owner),  # type: ignore[arg-type]
-            }
-        )
-        for rank, item in enumerate(ranked[offset : offset + limit], start=offset + 1)
-    ]
+    items = _vacancy_items(ranked[offset : offset + limit], offset + 1)
     next_cursor = _page(request, response, settings, ranked, offset, limit)
     return MatchPage[VacancyMatch](
         data=items, next_cursor=next_cursor, model=settings.embedding_model
@@ -212,16 +218,5 @@ def search_candidates(
         payload.filters,
         payload.min_score,
     )
-    items = [
-        CandidateMatch.model_validate(
-            {
-                "candidate_id": item.owner.id,
-                "score": item.score,
-                "rank": rank,
-                "explanation": item.explanation,
-                "candidate": candidate_summary(item.owner, payload.blind),  # type: ignore[arg-type]
-            }
-        )
-        for rank, item in enumerate(ranked[: payload.limit], start=1)
-    ]
+    items = _candidate_items(ranked[: payload.limit], 1, payload.blind)
     return MatchPage[CandidateMatch](data=items, next_cursor=None, model=settings.embedding_model)

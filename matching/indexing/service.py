@@ -67,12 +67,17 @@ def _vacancy_fields(vacancy: Vacancy) -> list[tuple[str, str]]:
 def _extract(
     resources: MatchingResources, fields: Iterable[tuple[str, str]]
 ) -> list[tuple[str, Mention]]:
+    """Mentions per field. Every use of the extractor goes through here."""
     found: list[tuple[str, Mention]] = []
     # spaCy pipelines are not guaranteed thread-safe, and requests run in a thread pool.
     with _EXTRACT_LOCK:
         for name, text in fields:
             found += [(name, mention) for mention in resources.extractor.extract(text)]
     return found
+
+
+def extract_text(resources: MatchingResources, text: str) -> list[Mention]:
+    return [mention for _, mention in _extract(resources, [("text", text)])]
 
 
 def _store_mentions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -120,29 +121,23 @@ def filtered_ids(
     )
 
 
-def load_candidates(
-    session: Session, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID], filters: MatchFilters
-) -> list[Candidate]:
-    return list(
-        session.scalars(
-            select(Candidate).where(
-                Candidate.organisation_id == organisation_id,
-                Candidate.id.in_(ids),
-                filter_clause(Candidate, filters),
-            )
-        ).all()
-    )
+R = TypeVar("R", Candidate, Vacancy)
 
 
-def load_vacancies(
-    session: Session, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID], filters: MatchFilters
-) -> list[Vacancy]:
+def load(
+    session: Session,
+    model: type[R],
+    organisation_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    filters: MatchFilters,
+) -> list[R]:
+    """The owners among ``ids`` that belong to the organisation and pass the filters."""
     return list(
         session.scalars(
-            select(Vacancy).where(
-                Vacancy.organisation_id == organisation_id,
-                Vacancy.id.in_(ids),
-                filter_clause(Vacancy, filters),
+            select(model).where(
+                model.organisation_id == organisation_id,
+                model.id.in_(ids),
+                filter_clause(model, filters),
             )
         ).all()
     )

@@ -19,6 +19,7 @@ from matching.embeddings import store
 from matching.embeddings.store import StoredSection
 from matching.fairness import neutralise
 from matching.indexing.resources import MatchingResources, matching_resources
+from matching.indexing.service import extract_text
 from matching.retrieval import repository
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
@@ -130,7 +131,7 @@ def matches_for_vacancy(
         vacancy.language,
         filters,
     )
-    candidates = repository.load_candidates(session, vacancy.organisation_id, pool, filters)
+    candidates = repository.load(session, Candidate, vacancy.organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [
         (side, c_side, c_side_owner) for c_side, c_side_owner in zip(sides, candidates, strict=True)
@@ -154,7 +155,7 @@ def matches_for_candidate(
         candidate.language,
         filters,
     )
-    vacancies = repository.load_vacancies(session, candidate.organisation_id, pool, filters)
+    vacancies = repository.load(session, Vacancy, candidate.organisation_id, pool, filters)
     sides = load_vacancies(session, vacancies, resources.encoder.name)
     pairs = [(v_side, side, owner) for v_side, owner in zip(sides, vacancies, strict=True)]
     return _rank(resources, pairs, min_score)
@@ -170,7 +171,7 @@ def search_candidates(
 ) -> list[Scored]:
     resources = matching_resources(session, model)
     text = neutralise(query)
-    mentions = resources.extractor.extract(text)
+    mentions = extract_text(resources, text)
     skill_texts = list(
         dict.fromkeys([*filters.skills, *(m.label for m in mentions if m.kind == "skill")])
     )
@@ -190,7 +191,7 @@ def search_candidates(
     pool = _generate(
         session, Candidate, organisation_id, resources.encoder.name, sections, text, None, filters
     )
-    candidates = repository.load_candidates(session, organisation_id, pool, filters)
+    candidates = repository.load(session, Candidate, organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [(side, c_side, owner) for c_side, owner in zip(sides, candidates, strict=True)]
     return _rank(resources, pairs, min_score)
