@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from matching.indexing.service import ts_config
 from matching.retrieval.schemas import MatchFilters
+from matching.retrieval.terms import query_terms, tsquery_text
 from models import Candidate, ConceptMention, Vacancy
 
 Owner = type[Candidate] | type[Vacancy]
@@ -92,7 +93,11 @@ def lexical(
 ) -> list[uuid.UUID]:
     if not text.strip():
         return []
-    query = _or_query(ts_config(language), text)
+    config = ts_config(language)
+    terms = query_terms(session, model.__tablename__, config, text)
+    if terms == []:
+        return []
+    query = _or_query(config, text) if terms is None else cast(tsquery_text(terms), TSQUERY)
     rank = func.ts_rank_cd(model.search_document, query)
     rows = session.execute(
         select(model.id)
