@@ -11,8 +11,23 @@ from sqlalchemy import Engine
 
 from api.limits import BodySizeLimitMiddleware
 from api.problems import install_problem_handlers
-from api.routers import candidates, health, matches, taxonomies, vacancies
+from api.routers import (
+    applications,
+    attribution,
+    campaigns,
+    candidates,
+    employees,
+    health,
+    matches,
+    public,
+    redirect,
+    reports,
+    rewards,
+    taxonomies,
+    vacancies,
+)
 from models.db import make_engine, make_session_factory
+from runtime.celery_app import make_celery
 from runtime.settings import Settings
 
 DESCRIPTION = """
@@ -55,6 +70,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.broker_client = _broker_client_factory(settings.broker_url)
+    # Only sends jobs (after their transaction commits, see runtime/outbox.py).
+    app.state.celery = make_celery(
+        settings.broker_url, visibility_timeout=settings.task_visibility_timeout
+    )
 
     install_problem_handlers(app)
     app.add_middleware(
@@ -68,4 +87,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(candidates.router)
     app.include_router(matches.router)
     app.include_router(taxonomies.router)
+    app.include_router(employees.router)
+    app.include_router(campaigns.router)
+    app.include_router(applications.router)
+    app.include_router(reports.router)
+    app.include_router(attribution.router)
+    app.include_router(rewards.router)
+    app.include_router(redirect.router)
+    app.include_router(public.router)
     return app

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
 from api.auth.scopes import Principal
-from models.db import transaction
 from runtime.errors import AuthenticationError, PermissionDeniedError
+from runtime.outbox import unit_of_work
 from runtime.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer tm_...`")
@@ -25,12 +25,15 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with transaction(request.app.state.session_factory) as session:
+    # Commits at the end of the request, then hands the jobs it enqueued to the broker.
+    with unit_of_work(request.app.state.session_factory, request.app.state.celery) as session:
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the transaction commits when the route returns and before the response
+# is sent, so a client never sees a success whose commit then failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(
@@ -61,3 +64,7 @@ VacanciesWrite = Annotated[Principal, Depends(require("vacancies:write"))]
 CandidatesRead = Annotated[Principal, Depends(require("candidates:read"))]
 CandidatesWrite = Annotated[Principal, Depends(require("candidates:write"))]
 SearchScope = Annotated[Principal, Depends(require("search"))]
+DistributionRead = Annotated[Principal, Depends(require("distribution:read"))]
+DistributionWrite = Annotated[Principal, Depends(require("distribution:write"))]
+ApplicationsRead = Annotated[Principal, Depends(require("applications:read"))]
+ApplicationsWrite = Annotated[Principal, Depends(require("applications:write"))]

@@ -35,6 +35,15 @@ class Problem(BaseModel):
     existing_id: str | None = Field(
         default=None, description="On 409: the id of the record that already exists."
     )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="On a 409 for a status change: the current status.",
+    )
+    to: str | None = Field(default=None, description="On a 409 for a status change: the one asked.")
+    allowed: list[str] | None = Field(
+        default=None, description="On a 409 for a status change: the statuses it may move to."
+    )
 
 
 class ProblemResponse(JSONResponse):
@@ -147,7 +156,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing or invalid API key.",
         403: "The API key lacks the required scope.",
         404: "No such record in the caller's organisation.",
-        409: "A record with the same unique value exists; `existing_id` names it.",
+        409: "Conflicts with the stored state: a record with the same unique value exists "
+        "(`existing_id` names it), or a change the record's state does not allow.",
         413: "The request or file is too large.",
         415: "Unsupported file type.",
         422: "Validation failed; `errors` names each field.",

@@ -1,22 +1,40 @@
 """SQLAlchemy tables, one module per aggregate. Importing this package registers them all."""
 
+from models.application import Application, ApplicationEvent, Touchpoint
 from models.base import Base
+from models.campaign import Campaign, CampaignBatch, Notification
 from models.candidate import Candidate, CandidateDocument
+from models.employee import Employee
+from models.link import Click, TrackedLink
 from models.matching import ConceptMention, SectionEmbedding
 from models.organisation import ApiKey, Organisation
+from models.outbox import OutboxJob
+from models.reward import RewardEntry, RewardPolicy
 from models.taxonomy import Taxonomy, TaxonomyConcept, TaxonomyLabel
 from models.vacancy import Vacancy
 
 __all__ = [
     "ApiKey",
+    "Application",
+    "ApplicationEvent",
     "Base",
+    "Campaign",
+    "CampaignBatch",
     "Candidate",
     "CandidateDocument",
+    "Click",
     "ConceptMention",
+    "Employee",
+    "Notification",
     "Organisation",
+    "OutboxJob",
+    "RewardEntry",
+    "RewardPolicy",
     "SectionEmbedding",
     "Taxonomy",
     "TaxonomyConcept",
     "TaxonomyLabel",
+    "Touchpoint",
+    "TrackedLink",
     "Vacancy",
 ]

@@ -44,7 +44,7 @@ class SectionEmbedding(Base):
     __table_args__ = (
         Index(None, "owner_id", "model"),
         Index(None, "organisation_id", "owner_kind", "model"),
-        CheckConstraint("owner_kind IN ('candidate', 'vacancy')", name="owner_kind"),
+        CheckConstraint("owner_kind IN ('candidate', 'vacancy', 'employee')", name="owner_kind"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

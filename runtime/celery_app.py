@@ -5,10 +5,24 @@ from __future__ import annotations
 
 from celery import Celery
 
-TASK_MODULES = ["runtime.tasks", "matching.indexing.tasks"]
+TASK_MODULES = [
+    "runtime.tasks",
+    "matching.indexing.tasks",
+    "distribution.campaigns.tasks",
+    "distribution.employees.tasks",
+    "distribution.rewards.tasks",
+]
+
+# Periodic jobs, run by `talentmesh beat` (or the worker `talentmesh serve` starts).
+BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "talentmesh.outbox.relay", "schedule": 10.0},
+    "promote-rewards": {"task": "distribution.rewards.promote", "schedule": 3600.0},
+    "requeue-stuck-batches": {"task": "distribution.requeue_stuck_batches", "schedule": 300.0},
+    "prune-outbox": {"task": "talentmesh.outbox.prune", "schedule": 86400.0},
+}
 
 
-def make_celery(broker_url: str) -> Celery:
+def make_celery(broker_url: str, *, visibility_timeout: int = 900) -> Celery:
     app = Celery("talentmesh", broker=broker_url, backend=broker_url, include=TASK_MODULES)
     app.conf.update(
         task_acks_late=True,
@@ -19,6 +33,14 @@ def make_celery(broker_url: str) -> Celery:
         accept_content=["json"],
         result_expires=3600,
         broker_connection_retry_on_startup=True,
+        # A task taken by a worker that died is handed out again after this many seconds;
+        # the unacked sweep runs every few seconds so that happens close to the timeout.
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": max(1, min(10, visibility_timeout // 4)),
+            "unacked_restore_throttle": 1,
+        },
+        beat_schedule=BEAT_SCHEDULE,
         timezone="UTC",
     )
     return app
@@ -29,4 +51,7 @@ def celery_for_settings() -> Celery:
     from runtime.resources import resolve_broker_url
     from runtime.settings import get_settings
 
-    return make_celery(resolve_broker_url(get_settings()))
+    settings = get_settings()
+    return make_celery(
+        resolve_broker_url(settings), visibility_timeout=settings.task_visibility_timeout
+    )

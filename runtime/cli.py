@@ -13,6 +13,7 @@ from uuid import UUID
 
 import typer
 
+from runtime.cli_distribution import employees_app
 from runtime.cli_matching import prepare_matching, reindex, taxonomy_app
 from runtime.cli_support import fail, open_session, settings_for_cli
 from runtime.embedded import (
@@ -30,6 +31,7 @@ app = typer.Typer(
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(employees_app, name="employees")
 app.command()(reindex)
 
 
@@ -130,7 +132,8 @@ def _worker_process(database_url: str, broker_url: str) -> Iterator[None]:
     env = dict(os.environ)
     env["TALENTMESH_DATABASE_URL"] = database_url
     env["TALENTMESH_BROKER_URL"] = broker_url
-    process = subprocess.Popen([sys.executable, "-m", "runtime.cli", "worker"], env=env)
+    # The service's own worker also runs the periodic jobs (one process, one scheduler).
+    process = subprocess.Popen([sys.executable, "-m", "runtime.cli", "worker", "--beat"], env=env)
     try:
         yield
     finally:
@@ -148,6 +151,9 @@ def worker(
     concurrency: Annotated[
         int | None, typer.Option(help="Default: TALENTMESH_WORKER_CONCURRENCY.")
     ] = None,
+    beat: Annotated[
+        bool, typer.Option(help="Also run the periodic jobs (only one process may).")
+    ] = False,
 ) -> None:
     """Run a Celery worker against the configured broker, or the embedded broker of the
     service running on TALENTMESH_DATA_DIR."""
@@ -159,16 +165,19 @@ def worker(
     os.environ["TALENTMESH_DATABASE_URL"] = resolve_database_url(settings)
     os.environ["TALENTMESH_BROKER_URL"] = broker_url
     get_settings.cache_clear()
-    celery = make_celery(broker_url)
-    celery.worker_main(
-        [
-            "worker",
-            f"--loglevel={settings.log_level.upper()}",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-    )
+    celery = make_celery(broker_url, visibility_timeout=settings.task_visibility_timeout)
+    argv = [
+        "worker",
+        f"--loglevel={settings.log_level.upper()}",
+        f"--concurrency={concurrency or settings.worker_concurrency}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if beat:
+        schedule_file = settings.resolved_data_dir / "celerybeat-schedule"
+        schedule_file.parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={schedule_file}"]
+    celery.worker_main(argv)
 
 
 @app.command()
@@ -180,7 +189,7 @@ def beat() -> None:
     broker_url = _broker_url_for_process(settings)
     schedule_file = settings.resolved_data_dir / "celerybeat-schedule"
     schedule_file.parent.mkdir(parents=True, exist_ok=True)
-    make_celery(broker_url).start(
+    make_celery(broker_url, visibility_timeout=settings.task_visibility_timeout).start(
         ["beat", f"--loglevel={settings.log_level.upper()}", f"--schedule={schedule_file}"]
     )
 

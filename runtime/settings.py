@@ -72,6 +72,32 @@ class Settings(BaseSettings):
         description="Most bytes a CV file may expand to when decompressed (DOCX parts, PDF text).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of the service as visitors reach it; tracked links are "
+        "PUBLIC_URL/r/CODE. Unset: http://HOST:PORT.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Mail server for campaign emails: smtp://[user:pass@]host[:port] "
+        "(add ?starttls=true for STARTTLS) or smtps://... Unset: email notifications fail "
+        "and are shown as failed.",
+    )
+    smtp_from: str = Field(
+        default="TalentMesh <no-reply@localhost>", description="From address of campaign emails."
+    )
+    referral_window_days: int = Field(
+        default=180,
+        ge=0,
+        description="A candidate known (same email) for this many days keeps the first "
+        "referrer's credit for referral rewards.",
+    )
+    task_visibility_timeout: int = Field(
+        default=900,
+        ge=1,
+        description="Seconds after which a task taken by a worker that died is handed out again.",
+    )
+
     def assert_safe_to_run(self) -> None:
         """Refuse production-like settings that still carry the public development secret."""
         secret = self.secret_key.get_secret_value()
@@ -90,6 +116,10 @@ class Settings(BaseSettings):
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

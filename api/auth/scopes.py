@@ -11,6 +11,8 @@ SCOPES: dict[str, str] = {
     "candidates:read": "Read candidate profiles.",
     "candidates:write": "Create, change and delete candidates; parse CV files.",
     "search": "Search and match candidates and vacancies.",
+    "applications:read": "Read applications and their status history.",
+    "applications:write": "Record applications and move them through their statuses.",
     "distribution:read": "Read employees, campaigns, links and attribution.",
     "distribution:write": "Manage employees and campaigns.",
     "admin": "Everything, including key management.",

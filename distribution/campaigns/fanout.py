@@ -1,0 +1,335 @@
+"""Fan-out of a campaign: resolve the audience into batches, then per batch make each
+employee's tracked links and send their notification.
+
+Every step is safe to run again. Batches are unique per campaign, kind and number; links
+per campaign, employee and channel; notifications per campaign, employee and kind. A
+notification is locked while it is sent and marked sent in the same transaction, so a
+retried or duplicated batch sends only what is still open. The one gap no system closes
+is a crash after the mail server accepted a message and before the mark commits: that
+message goes out again on the retry, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from distribution.campaigns import repository
+from distribution.campaigns.notify import Content, DeliveryError, Mailer, post_webhook, share_link
+from distribution.links.codes import link_url, new_code
+from models import Campaign, Employee, Notification, TrackedLink
+from models.base import utcnow
+from models.db import transaction
+from runtime.outbox import enqueue
+
+# A batch must finish well within the broker's visibility timeout (900 s by default), even
+# when every message waits out the SMTP timeout.
+BATCH_SIZE = 100
+MAX_ATTEMPTS = 5
+
+BestFit = Callable[[Session, Campaign, int], list[UUID]]
+
+
+def resolve_audience(session: Session, campaign: Campaign, best_fit: BestFit) -> list[UUID]:
+    audience = campaign.audience
+    org, channels = campaign.organisation_id, campaign.channels
+    match audience["type"]:
+        case "departments":
+            return repository.audience_ids(
+                session, org, channels, departments=list(audience["departments"])
+            )
+        case "employee_ids":
+            ids = [UUID(str(i)) for i in audience["employee_ids"]]
+            return repository.audience_ids(session, org, channels, employee_ids=ids)
+        case "best_fit":
+            return best_fit(session, campaign, int(audience["limit"]))
+        case _:
+            return repository.audience_ids(session, org, channels)
+
+
+def _enqueue_batches(
+    session: Session, campaign: Campaign, kind: str, employee_ids: list[UUID]
+) -> int:
+    rows = [
+        {
+            "campaign_id": campaign.id,
+            "kind": kind,
+            "number": number,
+            "employee_ids": employee_ids[start : start + BATCH_SIZE],
+        }
+        for number, start in enumerate(range(0, len(employee_ids), BATCH_SIZE))
+    ]
+    for batch_id in repository.add_batches(session, rows):
+        enqueue(session, "distribution.send_batch", batch_id=str(batch_id))
+    return len(rows)
+
+
+def start(session: Session, campaign_id: UUID, best_fit: BestFit) -> None:
+    """Resolve the audience of a scheduled campaign and enqueue its batches (and its
+    reminder). A campaign that is no longer scheduled is left alone, so a second run of
+    the same job does nothing."""
+    campaign = repository.lock(session, campaign_id)
+    if campaign is None or campaign.status != "scheduled":
+        return
+    employee_ids = resolve_audience(session, campaign, best_fit)
+    now = utcnow()
+    campaign.audience_size = len(employee_ids)
+    campaign.started_at = now
+    campaign.status = "running" if employee_ids else "completed"
+    if not employee_ids:
+        campaign.completed_at = now
+    _enqueue_batches(session, campaign, "invite", employee_ids)
+    if employee_ids and campaign.reminder_after_hours:
+        eta = now + timedelta(hours=campaign.reminder_after_hours)
+        enqueue(session, "distribution.send_reminders", eta=eta, campaign_id=str(campaign.id))
+    session.flush()
+
+
+def remind(session: Session, campaign_id: UUID) -> None:
+    """Enqueue reminders for the employees who have not shared yet; once per campaign."""
+    campaign = repository.lock(session, campaign_id)
+    if campaign is None or campaign.reminded_at is not None or campaign.status == "cancelled":
+        return
+    campaign.reminded_at = utcnow()
+    _enqueue_batches(
+        session, campaign, "reminder", repository.silent_employees(session, campaign.id)
+    )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class BatchWork:
+    batch_id: UUID
+    campaign_id: UUID
+    kind: str
+    employee_ids: list[UUID]
+    webhook_url: str | None
+    webhook_secret: str | None
+
+
+def _transport(campaign: Campaign, employee: Employee) -> str:
+    return "webhook" if campaign.webhook_url and "intranet" in employee.channels else "email"
+
+
+def _channels(campaign: Campaign, employee: Employee) -> list[str]:
+    if not employee.channels:
+        return list(campaign.channels)
+    return [c for c in campaign.channels if c in employee.channels]
+
+
+def prepare_batch(session: Session, batch_id: UUID) -> BatchWork | None:
+    """Make the batch's links and notification rows (first run) or find them (a retry).
+    Employees who opted out since the start get neither: their notification is recorded as
+    skipped. ``None`` when the batch is done or gone."""
+    batch = repository.lock_batch(session, batch_id)
+    if batch is None or batch.status == "done":
+        return None
+    campaign = session.get(Campaign, batch.campaign_id)
+    assert campaign is not None
+    batch.attempts += 1
+    employees = repository.employees(session, list(batch.employee_ids))
+    if batch.kind == "invite":
+        expires = _link_expiry(session, campaign)
+        repository.add_links(
+            session,
+            [
+                {
+                    "organisation_id": campaign.organisation_id,
+                    "code": new_code(),
+                    "vacancy_id": campaign.vacancy_id,
+                    "campaign_id": campaign.id,
+                    "employee_id": e.id,
+                    "root_employee_id": e.id,
+                    "channel": channel,
+                    "depth": 0,
+                    "expires_at": expires,
+                }
+                for e in employees
+                if e.opted_out_at is None
+                for channel in _channels(campaign, e)
+            ],
+        )
+    repository.add_notifications(
+        session,
+        [
+            {
+                "campaign_id": campaign.id,
+                "employee_id": e.id,
+                "kind": batch.kind,
+                "transport": _transport(campaign, e),
+                "status": "skipped" if e.opted_out_at is not None else "queued",
+            }
+            for e in employees
+        ],
+    )
+    session.flush()
+    return BatchWork(
+        batch_id=batch.id,
+        campaign_id=campaign.id,
+        kind=batch.kind,
+        employee_ids=[e.id for e in employees],
+        webhook_url=campaign.webhook_url,
+        webhook_secret=campaign.webhook_secret,
+    )
+
+
+def _link_expiry(session: Session, campaign: Campaign) -> datetime | None:
+    vacancy = repository.vacancy(session, campaign.organisation_id, campaign.vacancy_id)
+    return vacancy.valid_through if vacancy is not None else None
+
+
+@dataclass
+class Delivered:
+    sent: int = 0
+    failed: int = 0
+    retry: bool = False
+
+
+def deliver(
+    factory: sessionmaker[Session],
+    work: BatchWork,
+    *,
+    public_url: str,
+    mailer: Mailer,
+    http: httpx.Client,
+) -> Delivered:
+    """Send the batch's open notifications, one short transaction each (see the module
+    text). What every message needs is read once for the whole batch."""
+    outcome = Delivered()
+    with transaction(factory) as session:
+        ids = repository.open_notifications(
+            session, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
+        )
+        context = _context(session, work)
+        employees = {e.id: e for e in repository.employees(session, work.employee_ids)}
+        links = repository.links(session, work.campaign_id, work.employee_ids)
+    for notification_id in ids:
+        with transaction(factory) as session:
+            notification = repository.claim_notification(session, notification_id)
+            if notification is None:
+                continue
+            employee = employees.get(notification.employee_id)
+            if employee is None or employee.opted_out_at is not None:
+                # Opted out (or deleted) after the start: nothing to send, nothing to retry.
+                notification.status = "skipped"
+                continue
+            try:
+                content = _content(
+                    notification, employee, links.get(employee.id, []), context, public_url
+                )
+                _send(notification.transport, content, employee, work, mailer, http)
+            # One bad message (an unexpected error included) must not stop the batch.
+            except Exception as exc:
+                notification.status = "failed"
+                notification.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+                outcome.failed += 1
+            else:
+                notification.status = "sent"
+                notification.sent_at = utcnow()
+                notification.last_error = None
+                outcome.sent += 1
+            notification.attempts += 1
+    with transaction(factory) as session:
+        left = repository.failed_with_tries_left(
+            session, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
+        )
+    outcome.retry = left > 0
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Context:
+    organisation: str
+    title: str
+    vacancy_id: UUID
+    message: str | None
+
+
+def _context(session: Session, work: BatchWork) -> _Context:
+    campaign = session.get(Campaign, work.campaign_id)
+    assert campaign is not None
+    vacancy = repository.vacancy(session, campaign.organisation_id, campaign.vacancy_id)
+    assert vacancy is not None
+    return _Context(
+        organisation=repository.organisation_name(session, campaign.organisation_id),
+        title=vacancy.title,
+        vacancy_id=vacancy.id,
+        message=campaign.message,
+    )
+
+
+def _content(
+    notification: Notification,
+    employee: Employee,
+    links: list[TrackedLink],
+    context: _Context,
+    public_url: str,
+) -> Content:
+    return Content(
+        notification_id=str(notification.id),
+        kind=notification.kind,
+        organisation=context.organisation,
+        vacancy_id=str(context.vacancy_id),
+        vacancy_title=context.title,
+        employee={
+            "id": str(employee.id),
+            "external_id": employee.external_id,
+            "name": employee.name,
+            "email": employee.email,
+        },
+        message=context.message,
+        links=[
+            share_link(
+                link.channel,
+                link_url(public_url, link.code),
+                title=context.title,
+                organisation=context.organisation,
+                message=context.message,
+            )
+            for link in links
+        ],
+    )
+
+
+def _send(
+    transport: str,
+    content: Content,
+    employee: Employee,
+    work: BatchWork,
+    mailer: Mailer,
+    http: httpx.Client,
+) -> None:
+    if transport == "webhook":
+        if work.webhook_url is None or work.webhook_secret is None:
+            raise DeliveryError("the campaign has no webhook")
+        post_webhook(http, work.webhook_url, work.webhook_secret, content)
+    else:
+        mailer.send(employee.email, content)
+
+
+def requeue_stuck(session: Session, older_than: timedelta) -> int:
+    """Enqueue again the batches still queued whose last run began longer ago than
+    ``older_than``: their job was lost (a broker restart without persistence, a task that
+    failed for good). Running a batch twice is safe."""
+    stuck = repository.stuck_batches(session, utcnow() - older_than)
+    for batch in stuck:
+        batch.updated_at = utcnow()
+        enqueue(session, "distribution.send_batch", batch_id=str(batch.id))
+    session.flush()
+    return len(stuck)
+
+
+def finish_batch(session: Session, batch_id: UUID) -> None:
+    batch = repository.lock_batch(session, batch_id)
+    if batch is None or batch.status == "done":
+        return
+    batch.status = "done"
+    batch.done_at = utcnow()
+    session.flush()
+    if batch.kind == "invite":
+        repository.complete_if_done(session, batch.campaign_id)

@@ -1,0 +1,198 @@
+"""Notifications to employees: the content of an invitation or a reminder, and its delivery
+by SMTP or by a signed webhook."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+
+from distribution.links.share import intent_url, share_text
+from runtime.webhook_signing import signed_headers
+
+CHANNEL_NAMES = {
+    "linkedin": "LinkedIn",
+    "facebook": "Facebook",
+    "x": "X",
+    "whatsapp": "WhatsApp",
+    "email": "Email",
+    "intranet": "Intranet",
+}
+
+
+class DeliveryError(Exception):
+    """A notification could not be delivered; the message says why (stored on it)."""
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    channel: str
+    url: str
+    text: str
+    intent: str
+
+
+@dataclass(frozen=True)
+class Content:
+    notification_id: str
+    kind: str
+    organisation: str
+    vacancy_id: str
+    vacancy_title: str
+    employee: dict[str, Any]
+    message: str | None
+    links: list[ShareLink] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        prefix = "Reminder: " if self.kind == "reminder" else ""
+        # A header holds one line: a title with line breaks must not break (or forge) it.
+        title = " ".join(self.vacancy_title.split())
+        return f"{prefix}Help us find a colleague: {title}"[:200]
+
+    def text(self) -> str:
+        lines = [f"Hello {self.employee['name']},", ""]
+        if self.kind == "reminder":
+            lines += ["A short reminder: the vacancy below is still open.", ""]
+        lines += [
+            f"{self.organisation} is hiring: {self.vacancy_title}.",
+            "Sharing it in your own network helps us reach people no job board does.",
+            "Each link below is yours: it tells us which shares brought applicants.",
+        ]
+        if self.message:
+            lines += ["", self.message]
+        for link in self.links:
+            lines += [
+                "",
+                f"{CHANNEL_NAMES[link.channel]}: {link.intent}",
+                f"  Suggested text: {link.text}",
+                f"  Your link: {link.url}",
+            ]
+        lines += ["", "You get these messages as an ambassador; reply to opt out."]
+        return "\n".join(lines) + "\n"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "type": f"campaign.{self.kind}",
+            "data": {
+                "notification_id": self.notification_id,
+                "organisation": self.organisation,
+                "vacancy": {"id": self.vacancy_id, "title": self.vacancy_title},
+                "employee": self.employee,
+                "message": self.message,
+                "links": [
+                    {
+                        "channel": link.channel,
+                        "url": link.url,
+                        "share_text": link.text,
+                        "intent_url": link.intent,
+                    }
+                    for link in self.links
+                ],
+            },
+        }
+
+
+def share_link(
+    channel: str, url: str, *, title: str, organisation: str, message: str | None
+) -> ShareLink:
+    text = share_text(channel, title=title, organisation=organisation, url=url, message=message)
+    subject = f"{organisation}: {title}"
+    return ShareLink(channel, url, text, intent_url(channel, url=url, text=text, subject=subject))
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    tls: bool
+    starttls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """``smtp://[user:pass@]host[:port][?starttls=true]`` or ``smtps://...``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError(f"not an smtp:// or smtps:// URL: {url!r}")
+    tls = parts.scheme == "smtps"
+    starttls = parse_qs(parts.query).get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
+    return SmtpTarget(
+        host=parts.hostname,
+        port=parts.port or (465 if tls else 25),
+        tls=tls,
+        starttls=starttls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class Mailer:
+    """One SMTP connection for a batch of messages, opened on first use and reopened after
+    an error."""
+
+    def __init__(self, smtp_url: str | None, sender: str, timeout: float = 30) -> None:
+        self.target = parse_smtp_url(smtp_url) if smtp_url else None
+        self.sender = sender
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.target is None:
+            raise DeliveryError("no mail server configured (TALENTMESH_SMTP_URL)")
+        t = self.target
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if t.tls:
+            smtp = smtplib.SMTP_SSL(t.host, t.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
+            if t.starttls:
+                smtp.starttls(context=context)
+        if t.username:
+            smtp.login(t.username, t.password or "")
+        return smtp
+
+    def send(self, to: str, content: Content) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = content.subject
+        message["Date"] = formatdate(localtime=False)
+        # Stable per notification: if a crash makes us send it twice, mail systems that
+        # deduplicate by Message-ID show it once.
+        message["Message-ID"] = f"<{content.notification_id}@talentmesh>"
+        message.set_content(content.text())
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise DeliveryError(f"SMTP: {exc}") from exc
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+
+def post_webhook(client: httpx.Client, url: str, secret: str, content: Content) -> None:
+    body = json.dumps(content.payload(), separators=(",", ":")).encode()
+    headers = signed_headers(secret, content.notification_id, body)
+    try:
+        response = client.post(url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"webhook: {exc}") from exc
+    if response.status_code >= 300:
+        raise DeliveryError(f"webhook answered {response.status_code}")

@@ -1,0 +1,86 @@
+"""Celery tasks of campaigns: thin wrappers that take ids, open their own transactions and
+call the fan-out. Each is safe to run more than once (see fanout.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from celery import Task, shared_task
+from sqlalchemy.orm import Session
+
+from distribution.campaigns import fanout
+from distribution.campaigns.notify import Mailer
+from models import Campaign
+from runtime.settings import get_settings
+from runtime.task_support import task_session_factory, task_transaction
+
+# Every countdown stays below the broker's visibility timeout, or the waiting retry would be
+# handed out a second time.
+SMTP_TIMEOUT = 8.0
+RETRY_SECONDS = (5, 30, 120, 300, 600)
+
+
+def _best_fit(session: Session, campaign: Campaign, limit: int) -> list[UUID]:
+    from distribution.employees.fit import best_fit_employees
+
+    return best_fit_employees(
+        session,
+        campaign.organisation_id,
+        campaign.vacancy_id,
+        get_settings().embedding_model,
+        limit,
+        list(campaign.channels),
+    )
+
+
+@shared_task(name="distribution.start_campaign", bind=True)
+def start_campaign(self: Task[Any, Any], campaign_id: str) -> None:
+    """Resolve the audience and enqueue the batches (after this transaction commits)."""
+    with task_transaction(self.app) as session:
+        fanout.start(session, UUID(campaign_id), _best_fit)
+
+
+@shared_task(name="distribution.send_reminders", bind=True)
+def send_reminders(self: Task[Any, Any], campaign_id: str) -> None:
+    with task_transaction(self.app) as session:
+        fanout.remind(session, UUID(campaign_id))
+
+
+@shared_task(name="distribution.send_batch", bind=True, max_retries=len(RETRY_SECONDS))
+def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
+    """Links and notifications for one batch of employees; failed deliveries are retried
+    with backoff, and a retry sends only what is still open."""
+    settings = get_settings()
+    with task_transaction(self.app) as session:
+        work = fanout.prepare_batch(session, UUID(batch_id))
+    if work is None:
+        return {"sent": 0, "failed": 0}
+    mailer = Mailer(settings.smtp_url, settings.smtp_from, timeout=SMTP_TIMEOUT)
+    try:
+        with httpx.Client(timeout=SMTP_TIMEOUT) as http:
+            outcome = fanout.deliver(
+                task_session_factory(),
+                work,
+                public_url=settings.resolved_public_url,
+                mailer=mailer,
+                http=http,
+            )
+    finally:
+        mailer.close()
+    retries = self.request.retries or 0
+    if outcome.retry and retries < len(RETRY_SECONDS):
+        raise self.retry(countdown=RETRY_SECONDS[retries])
+    with task_transaction(self.app) as session:
+        fanout.finish_batch(session, work.batch_id)
+    return {"sent": outcome.sent, "failed": outcome.failed}
+
+
+@shared_task(name="distribution.requeue_stuck_batches", bind=True)
+def requeue_stuck_batches(self: Task[Any, Any]) -> int:
+    """Periodic: enqueue again batches whose job was lost (see fanout.requeue_stuck)."""
+    older_than = timedelta(seconds=2 * get_settings().task_visibility_timeout)
+    with task_transaction(self.app) as session:
+        return fanout.requeue_stuck(session, older_than)
