@@ -9,6 +9,7 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
 from api.problems import install_problem_handlers
 from api.routers import (
@@ -76,6 +77,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
 
     install_problem_handlers(app)
+    # Added first, so it runs inside the body-size limit.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         json_limit=settings.max_json_bytes,

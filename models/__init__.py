@@ -5,6 +5,7 @@ from models.base import Base
 from models.campaign import Campaign, CampaignBatch, Notification
 from models.candidate import Candidate, CandidateDocument
 from models.employee import Employee
+from models.idempotency import IdempotencyKey
 from models.link import Click, TrackedLink
 from models.matching import ConceptMention, SectionEmbedding
 from models.organisation import ApiKey, Organisation
@@ -25,6 +26,7 @@ __all__ = [
     "Click",
     "ConceptMention",
     "Employee",
+    "IdempotencyKey",
     "Notification",
     "Organisation",
     "OutboxJob",

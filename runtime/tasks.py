@@ -25,5 +25,9 @@ def relay_outbox(self: Task[Any, Any]) -> int:
 
 @shared_task(name="talentmesh.outbox.prune")
 def prune_outbox() -> int:
-    """Delete outbox jobs handed over more than a week ago. Runs daily."""
-    return prune(task_session_factory())
+    """Delete outbox jobs handed over more than a week ago, and idempotency keys older than
+    a day. Runs daily."""
+    from api.idempotency import prune as prune_keys
+
+    factory = task_session_factory()
+    return prune(factory) + prune_keys(factory)
