@@ -18,6 +18,7 @@ from api.routers import (
     campaigns,
     candidates,
     employees,
+    events,
     health,
     matches,
     public,
@@ -26,6 +27,7 @@ from api.routers import (
     rewards,
     taxonomies,
     vacancies,
+    webhooks,
 )
 from models.db import make_engine, make_session_factory
 from runtime.celery_app import make_celery
@@ -96,6 +98,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(attribution.router)
     app.include_router(rewards.router)
+    app.include_router(webhooks.router)
+    app.include_router(events.router)
     app.include_router(redirect.router)
     app.include_router(public.router)
     return app

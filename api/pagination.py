@@ -33,27 +33,59 @@ def _sign(secret: str, payload: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def encode_cursor(secret: str, last_id: UUID) -> str:
-    payload = last_id.bytes
+def encode_token(secret: str, payload: bytes) -> str:
+    """An opaque, signed cursor carrying ``payload``."""
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     return f"{body}.{_sign(secret, payload)}"
+
+
+def decode_token(
+    secret: str, cursor: str, size: int, field: str = "cursor", prefix: bytes = b""
+) -> bytes:
+    """The payload of a cursor this API signed (``size`` bytes after ``prefix``), or a 400
+    naming ``field``."""
+    body, _, signature = cursor.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        valid = (
+            len(payload) == len(prefix) + size
+            and payload.startswith(prefix)
+            and hmac.compare_digest(signature, _sign(secret, payload))
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BadRequestError(
+            f"the {field} is not one this API issued; use the value from the previous page",
+            errors=[FieldError(field, f"invalid {field}")],
+        )
+    return payload[len(prefix) :]
+
+
+def encode_cursor(secret: str, last_id: UUID) -> str:
+    return encode_token(secret, last_id.bytes)
 
 
 def decode_cursor(secret: str, cursor: str | None) -> UUID | None:
     if cursor is None:
         return None
-    body, _, signature = cursor.partition(".")
-    try:
-        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        valid = len(payload) == 16 and hmac.compare_digest(signature, _sign(secret, payload))
-    except ValueError:
-        valid = False
-    if not valid:
-        raise BadRequestError(
-            "the cursor is not one this API issued; use next_cursor from the previous page",
-            errors=[FieldError("cursor", "invalid cursor")],
-        )
-    return UUID(bytes=payload)
+    return UUID(bytes=decode_token(secret, cursor, 16))
+
+
+def encode_integers(secret: str, *values: int) -> str:
+    """A cursor over positions given by integers (delivery ids, event positions)."""
+    return encode_token(secret, b"".join(v.to_bytes(8, "big", signed=True) for v in values))
+
+
+def decode_integers(
+    secret: str, cursor: str | None, count: int, field: str = "cursor"
+) -> tuple[int, ...] | None:
+    if cursor is None:
+        return None
+    payload = decode_token(secret, cursor, 8 * count, field)
+    return tuple(
+        int.from_bytes(payload[i : i + 8], "big", signed=True) for i in range(0, 8 * count, 8)
+    )
 
 
 class HasId(Protocol):
@@ -85,27 +117,10 @@ def paginate(
 
 def encode_offset(secret: str, offset: int) -> str:
     """A cursor into a ranked list that is recomputed per request (match results)."""
-    payload = b"o" + offset.to_bytes(4, "big")
-    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
-    return f"{body}.{_sign(secret, payload)}"
+    return encode_token(secret, b"o" + offset.to_bytes(4, "big"))
 
 
 def decode_offset(secret: str, cursor: str | None) -> int:
     if cursor is None:
         return 0
-    body, _, signature = cursor.partition(".")
-    try:
-        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        valid = (
-            len(payload) == 5
-            and payload[:1] == b"o"
-            and hmac.compare_digest(signature, _sign(secret, payload))
-        )
-    except ValueError:
-        valid = False
-    if not valid:
-        raise BadRequestError(
-            "the cursor is not one this API issued; use next_cursor from the previous page",
-            errors=[FieldError("cursor", "invalid cursor")],
-        )
-    return int.from_bytes(payload[1:], "big")
+    return int.from_bytes(decode_token(secret, cursor, 4, prefix=b"o"), "big")

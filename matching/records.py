@@ -6,7 +6,7 @@ from typing import Any
 
 from models.location import LocationMixin
 
-_LOCATION_FIELDS = ("city", "country", "lat", "lon")
+_LOCATION_FIELDS = ("street", "postal_code", "city", "region", "country", "lat", "lon")
 
 
 def location_columns(location: dict[str, Any] | None) -> dict[str, Any]:

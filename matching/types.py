@@ -54,6 +54,7 @@ ShortText = Annotated[
 ]
 SkillList = Annotated[list[ShortText], Field(max_length=200), AfterValidator(_dedupe)]
 LanguageList = Annotated[list[LanguageCode], Field(max_length=50), AfterValidator(_dedupe)]
+CountryList = Annotated[list[CountryCode], Field(max_length=50), AfterValidator(_dedupe)]
 
 
 class StrictModel(BaseModel):
@@ -63,7 +64,10 @@ class StrictModel(BaseModel):
 
 
 class Location(StrictModel):
+    street: Annotated[str | None, Field(max_length=300, description="Street and number.")] = None
+    postal_code: Annotated[str | None, Field(max_length=20)] = None
     city: Annotated[str | None, Field(max_length=200)] = None
+    region: Annotated[str | None, Field(max_length=200, description="Province or state.")] = None
     country: CountryCode | None = None
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None

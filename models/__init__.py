@@ -5,7 +5,9 @@ from models.base import Base
 from models.campaign import Campaign, CampaignBatch, Notification
 from models.candidate import Candidate, CandidateDocument
 from models.employee import Employee
+from models.event import Event
 from models.idempotency import IdempotencyKey
+from models.import_job import ImportJob, ImportRow
 from models.link import Click, TrackedLink
 from models.matching import ConceptMention, SectionEmbedding
 from models.organisation import ApiKey, Organisation
@@ -13,6 +15,7 @@ from models.outbox import OutboxJob
 from models.reward import RewardEntry, RewardPolicy
 from models.taxonomy import Taxonomy, TaxonomyConcept, TaxonomyLabel
 from models.vacancy import Vacancy
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -26,7 +29,10 @@ __all__ = [
     "Click",
     "ConceptMention",
     "Employee",
+    "Event",
     "IdempotencyKey",
+    "ImportJob",
+    "ImportRow",
     "Notification",
     "Organisation",
     "OutboxJob",
@@ -39,4 +45,7 @@ __all__ = [
     "Touchpoint",
     "TrackedLink",
     "Vacancy",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -45,6 +45,9 @@ class Candidate(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(50))
     headline: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(Text)
+    # Profiles on other sites: [{"network": ..., "username": ..., "url": ...}].
+    profiles: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(2))
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)

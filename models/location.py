@@ -7,7 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 class LocationMixin:
+    location_street: Mapped[str | None] = mapped_column(String(300))
+    location_postal_code: Mapped[str | None] = mapped_column(String(20))
     location_city: Mapped[str | None] = mapped_column(String(200))
+    location_region: Mapped[str | None] = mapped_column(String(200))
     location_country: Mapped[str | None] = mapped_column(String(2))
     location_lat: Mapped[float | None] = mapped_column(Float)
     location_lon: Mapped[float | None] = mapped_column(Float)

@@ -26,7 +26,16 @@ from models.location import LocationMixin
 from models.matching import IndexedMixin
 
 VACANCY_STATUSES = ("draft", "open", "closed")
-EMPLOYMENT_TYPES = ("full_time", "part_time", "contract", "internship", "volunteer")
+EMPLOYMENT_TYPES = (
+    "full_time",
+    "part_time",
+    "contract",
+    "temporary",
+    "internship",
+    "volunteer",
+    "per_diem",
+    "other",
+)
 SALARY_PERIODS = ("hour", "day", "week", "month", "year")
 
 
@@ -66,6 +75,8 @@ class Vacancy(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     nice_to_have_skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     required_languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For remote work: the countries applicants must be in (ISO 3166-1 alpha-2).
+    remote_countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
     employment_type: Mapped[str | None] = mapped_column(String(20))
     hours_per_week: Mapped[float | None] = mapped_column(Float)
     salary_min: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -74,4 +85,6 @@ class Vacancy(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     salary_period: Mapped[str | None] = mapped_column(String(10))
     apply_url: Mapped[str | None] = mapped_column(Text)
     valid_through: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the vacancy was first published (schema.org datePosted); the creation time if unset.
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(10), default="open")

@@ -11,6 +11,8 @@ TASK_MODULES = [
     "distribution.campaigns.tasks",
     "distribution.employees.tasks",
     "distribution.rewards.tasks",
+    "integration.webhooks.tasks",
+    "matching.retrieval.tasks",
 ]
 
 # Periodic jobs, run by `talentmesh beat` (or the worker `talentmesh serve` starts).
@@ -19,6 +21,8 @@ BEAT_SCHEDULE = {
     "promote-rewards": {"task": "distribution.rewards.promote", "schedule": 3600.0},
     "requeue-stuck-batches": {"task": "distribution.requeue_stuck_batches", "schedule": 300.0},
     "prune-outbox": {"task": "talentmesh.outbox.prune", "schedule": 86400.0},
+    "dispatch-webhooks": {"task": "integration.webhooks.dispatch", "schedule": 5.0},
+    "prune-events": {"task": "integration.events.prune", "schedule": 86400.0},
 }
 
 

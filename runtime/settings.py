@@ -98,6 +98,45 @@ class Settings(BaseSettings):
         description="Seconds after which a task taken by a worker that died is handed out again.",
     )
 
+    webhook_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds a webhook receiver has to answer before the attempt counts as failed.",
+    )
+    webhook_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000",
+        pattern=r"^\s*\d+(\s*,\s*\d+)*\s*$",
+        description="Seconds to wait before each retry of a failed webhook delivery, comma "
+        "separated. The default retries for about 27 hours (Standard Webhooks' schedule); when "
+        "every retry failed too, the endpoint is disabled.",
+    )
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days events (the change feed) and their webhook deliveries are kept.",
+    )
+    rate_limit: str = Field(
+        default="600/60",
+        pattern=r"^\d+/\d+$",
+        description="Requests per API key: REQUESTS/SECONDS, e.g. 600/60. Counters live in the "
+        "broker's Redis, so every API process shares them.",
+    )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest bulk import file accepted, in bytes.",
+    )
+
+    @property
+    def retry_schedule(self) -> list[int]:
+        return [int(part) for part in self.webhook_retry_schedule.split(",")]
+
+    @property
+    def rate_limit_pair(self) -> tuple[int, int]:
+        requests, seconds = self.rate_limit.split("/")
+        return int(requests), int(seconds)
+
     def assert_safe_to_run(self) -> None:
         """Refuse production-like settings that still carry the public development secret."""
         secret = self.secret_key.get_secret_value()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import time
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
@@ -35,12 +36,20 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(
-    secret: str, message_id: str, body: bytes, timestamp: int | None = None
+    secret: str | list[str], message_id: str, body: bytes, timestamp: int | None = None
 ) -> dict[str, str]:
+    """Headers of one signed message. Several secrets (during a rotation) give several
+    space-separated signatures; a receiver accepts the message if any of them verifies."""
     ts = int(time.time()) if timestamp is None else timestamp
+    secrets = [secret] if isinstance(secret, str) else secret
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(ts),
-        "webhook-signature": signature(secret, message_id, ts, body),
+        "webhook-signature": " ".join(signature(s, message_id, ts, body) for s in secrets),
         "content-type": "application/json",
     }
+
+
+def new_secret() -> str:
+    """A fresh ``whsec_`` secret: 24 random bytes, base64."""
+    return SECRET_PREFIX + base64.b64encode(os.urandom(24)).decode()

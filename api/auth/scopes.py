@@ -15,6 +15,10 @@ SCOPES: dict[str, str] = {
     "applications:write": "Record applications and move them through their statuses.",
     "distribution:read": "Read employees, campaigns, links and attribution.",
     "distribution:write": "Manage employees and campaigns.",
+    "imports:read": "Read bulk imports and their error reports.",
+    "imports:write": "Run bulk imports (each also needs the write scope of what it imports).",
+    "webhooks:read": "Read webhook endpoints and their delivery logs.",
+    "webhooks:write": "Register, change and delete webhook endpoints; redeliver and ping.",
     "admin": "Everything, including key management.",
 }
 

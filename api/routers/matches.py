@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.deps import SearchScope, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset
 from api.problems import problem_responses
 from matching.candidates import service as candidates
-from matching.retrieval import service
+from matching.retrieval import announce, service
 from matching.retrieval.schemas import (
     CandidateMatch,
     Explanation,
@@ -25,6 +25,7 @@ from matching.retrieval.schemas import (
 from matching.retrieval.service import Scored
 from matching.vacancies import service as vacancies
 from models import Candidate, Vacancy
+from runtime.errors import ConflictError
 from runtime.settings import Settings
 
 router = APIRouter(tags=["matching"])
@@ -220,3 +221,26 @@ def search_candidates(
     )
     items = _candidate_items(ranked[: payload.limit], 1, payload.blind)
     return MatchPage[CandidateMatch](data=items, next_cursor=None, model=settings.embedding_model)
+
+
+class MatchRun(BaseModel):
+    vacancy_id: UUID
+    status: Literal["queued"] = "queued"
+    event: Literal["match.completed"] = "match.completed"
+
+
+@router.post(
+    "/v1/vacancies/{vacancy_id}/match-runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Rank candidates in the background",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def request_match_run(vacancy_id: UUID, principal: SearchScope, session: SessionDep) -> MatchRun:
+    """Queue a ranking of the vacancy's candidates. When it is done a `match.completed`
+    event (webhooks and `/v1/events`) carries the top 20 with their scores. Open vacancies
+    are also ranked this way after every change while a webhook listens for
+    `match.completed`. A vacancy that is not open answers 409."""
+    vacancy = vacancies.get(session, principal.organisation_id, vacancy_id)
+    if not announce.request(session, vacancy, explicit=True):
+        raise ConflictError(f"the vacancy is {vacancy.status}; only open vacancies are ranked")
+    return MatchRun(vacancy_id=vacancy.id)

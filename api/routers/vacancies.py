@@ -12,6 +12,7 @@ from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
 from matching.indexing.service import index_vacancy
+from matching.retrieval import announce
 from matching.vacancies import repository, service
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyStatus, VacancyUpdate
 
@@ -36,6 +37,7 @@ def create_vacancy(
     The vacancy is indexed for matching before the response."""
     vacancy = service.create(session, principal.organisation_id, payload)
     index_vacancy(session, vacancy, settings.embedding_model)
+    announce.request(session, vacancy)
     response.headers["Location"] = f"/v1/vacancies/{vacancy.id}"
     return service.to_out(vacancy)
 
@@ -96,6 +98,7 @@ def update_vacancy(
     optional one. The vacancy is re-indexed for matching before the response."""
     vacancy = service.update(session, principal.organisation_id, vacancy_id, payload)
     index_vacancy(session, vacancy, settings.embedding_model)
+    announce.request(session, vacancy)
     return service.to_out(vacancy)
 
 

@@ -40,6 +40,7 @@ from distribution.applications.schemas import (
     TouchpointOut,
 )
 from distribution.rewards import service as rewards
+from integration.events import service as event_log
 from matching.candidates import repository as candidates_repository
 from matching.candidates import service as candidates_service
 from matching.candidates.schemas import normalise_email
@@ -304,6 +305,7 @@ def record(
         for position, touch in enumerate(touches)
     )
     session.flush()
+    _emit(session, "application.created", application, {})
     return Recorded(application, candidate, created)
 
 
@@ -343,11 +345,21 @@ def change_status(
         )
     )
     session.flush()
+    _emit(
+        session, "application.status_changed", application, {"from": previous, "to": change.status}
+    )
     if change.status == "hired":
         rewards.on_hired(session, application, now)
     elif previous == "hired":
         rewards.on_left_hired(session, application, change.status, at)
     return application
+
+
+def _emit(session: Session, type_: str, application: Application, extra: dict[str, str]) -> None:
+    data = to_out(session, [application])[0].model_dump(mode="json") | extra
+    event_log.record(
+        session, application.organisation_id, type_, "application", application.id, data
+    )
 
 
 def to_out(session: Session, applications: list[Application]) -> list[ApplicationOut]:

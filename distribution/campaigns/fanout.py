@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from distribution.campaigns import repository
 from distribution.campaigns.notify import Content, DeliveryError, Mailer, post_webhook, share_link
+from distribution.campaigns.service import progress, to_out
 from distribution.links.codes import link_url, new_code
+from integration.events import service as event_log
 from models import Campaign, Employee, Notification, TrackedLink
 from models.base import utcnow
 from models.db import transaction
@@ -83,6 +85,7 @@ def start(session: Session, campaign_id: UUID, best_fit: BestFit) -> None:
     campaign.status = "running" if employee_ids else "completed"
     if not employee_ids:
         campaign.completed_at = now
+        announce_completed(session, campaign)
     _enqueue_batches(session, campaign, "invite", employee_ids)
     if employee_ids and campaign.reminder_after_hours:
         eta = now + timedelta(hours=campaign.reminder_after_hours)
@@ -332,4 +335,13 @@ def finish_batch(session: Session, batch_id: UUID) -> None:
     batch.done_at = utcnow()
     session.flush()
     if batch.kind == "invite":
-        repository.complete_if_done(session, batch.campaign_id)
+        completed = repository.complete_if_done(session, batch.campaign_id)
+        if completed is not None:
+            announce_completed(session, completed)
+
+
+def announce_completed(session: Session, campaign: Campaign) -> None:
+    data = to_out(campaign, progress(session, campaign)).model_dump(mode="json")
+    event_log.record(
+        session, campaign.organisation_id, "campaign.completed", "campaign", campaign.id, data
+    )

@@ -237,18 +237,20 @@ def failed_with_tries_left(
     )
 
 
-def complete_if_done(session: Session, campaign_id: UUID) -> None:
-    """Mark the campaign completed once no invitation batch is left queued."""
+def complete_if_done(session: Session, campaign_id: UUID) -> Campaign | None:
+    """Mark the campaign completed once no invitation batch is left queued; returns it if
+    this call completed it."""
     left = exists().where(
         CampaignBatch.campaign_id == campaign_id,
         CampaignBatch.kind == "invite",
         CampaignBatch.status == "queued",
     )
-    session.execute(
+    return session.scalars(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status == "running", ~left)
         .values(status="completed", completed_at=func.now())
-    )
+        .returning(Campaign)
+    ).one_or_none()
 
 
 def silent_employees(session: Session, campaign_id: UUID) -> list[UUID]:

@@ -39,6 +39,7 @@ from distribution.rewards.schemas import (
     RewardState,
     StateTotal,
 )
+from integration.events import service as event_log
 from models import Application, RewardEntry, RewardPolicy
 from models.base import utcnow
 from runtime.errors import ConflictError, NotFoundError
@@ -93,8 +94,30 @@ def _append(
         at=at,
         reason=reason,
     )
-    session.add(entry)
+    _add(session, entry)
     return entry
+
+
+def _add(session: Session, entry: RewardEntry) -> None:
+    """Add a ledger row and announce the reward's new state."""
+    session.add(entry)
+    data = {
+        "application_id": str(entry.application_id),
+        "employee_id": str(entry.employee_id),
+        "state": entry.state,
+        "amount": float(entry.amount),
+        "currency": entry.currency,
+        "at": entry.at.isoformat(),
+        "reason": entry.reason,
+    }
+    event_log.record(
+        session,
+        entry.organisation_id,
+        "referral.reward_changed",
+        "application",
+        entry.application_id,
+        data,
+    )
 
 
 def _eligible_at(hired_at: datetime | None, probation_days: int) -> datetime | None:
@@ -115,7 +138,8 @@ def on_hired(session: Session, application: Application, now: datetime) -> None:
     else:
         state = "pending"
         reason = f"hired on {hired}; eligible after a probation of {policy.probation_days} days"
-    session.add(
+    _add(
+        session,
         RewardEntry(
             organisation_id=application.organisation_id,
             employee_id=application.reward_employee_id,
@@ -126,7 +150,7 @@ def on_hired(session: Session, application: Application, now: datetime) -> None:
             currency=policy.currency,
             at=application.hired_at,
             reason=reason,
-        )
+        ),
     )
     session.flush()
     # A hire recorded after the fact may already be past its probation.

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    HttpUrl,
     field_validator,
     model_validator,
 )
@@ -39,6 +40,9 @@ class Experience(StrictModel):
     start: YearMonth | None = None
     end: YearMonth | None = Field(default=None, description="YYYY-MM, or null while current.")
     description: Annotated[str, Field(max_length=20_000)] = ""
+    highlights: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(max_length=50)
+    ] = Field(default_factory=list, description="Achievements in this role, one per item.")
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -52,6 +56,14 @@ class Education(StrictModel):
     field: Annotated[str | None, Field(max_length=300)] = None
     institution: Annotated[str | None, Field(max_length=300)] = None
     year: Annotated[int | None, Field(ge=1900, le=2100)] = None
+
+
+class Profile(StrictModel):
+    """An account on another site (LinkedIn, GitHub, ...)."""
+
+    network: Annotated[str, Field(min_length=1, max_length=100)]
+    username: Annotated[str | None, Field(max_length=200)] = None
+    url: HttpUrl | None = None
 
 
 class Consent(StrictModel):
@@ -68,6 +80,8 @@ class CandidateFields(StrictModel):
     )
     phone: Phone | None = None
     headline: Annotated[str | None, Field(max_length=500)] = None
+    website: HttpUrl | None = Field(default=None, description="Personal website or portfolio.")
+    profiles: Annotated[list[Profile], Field(max_length=20)] = Field(default_factory=list)
     summary: Annotated[str, Field(max_length=50_000)] = ""
     language: ContentLanguage | None = Field(
         default=None, description="Profile language; detected from the text if omitted."
@@ -91,13 +105,16 @@ class CandidateUpdate(CandidateFields):
     """Partial update: fields left out keep their value; ``null`` clears an optional field."""
 
     summary: Annotated[str | None, Field(max_length=50_000)] = None  # type: ignore[assignment]
+    profiles: Annotated[list[Profile] | None, Field(max_length=20)] = None  # type: ignore[assignment]
     skills: SkillList | None = None  # type: ignore[assignment]
     languages: LanguageList | None = None  # type: ignore[assignment]
     remote: bool | None = None  # type: ignore[assignment]
     experience: Annotated[list[Experience] | None, Field(max_length=100)] = None  # type: ignore[assignment]
     education: Annotated[list[Education] | None, Field(max_length=50)] = None  # type: ignore[assignment]
 
-    @field_validator("summary", "skills", "languages", "remote", "experience", "education")
+    @field_validator(
+        "summary", "profiles", "skills", "languages", "remote", "experience", "education"
+    )
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:

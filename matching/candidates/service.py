@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from integration.events import service as events
 from matching.candidates import repository
 from matching.candidates.schemas import CandidateCreate, CandidateOut, CandidateUpdate
 from matching.documents.extract import ExtractedDocument
@@ -35,6 +36,8 @@ def to_out(candidate: Candidate) -> CandidateOut:
             "email": candidate.email,
             "phone": candidate.phone,
             "headline": candidate.headline,
+            "website": candidate.website,
+            "profiles": candidate.profiles,
             "summary": candidate.summary,
             "language": candidate.language,
             "skills": candidate.skills,
@@ -58,7 +61,7 @@ def _columns(data: dict[str, Any]) -> dict[str, Any]:
         elif key == "consent":
             consent = value.model_dump() if value is not None else {}
             columns.update({f"consent_{name}": consent.get(name) for name in _CONSENT_FIELDS})
-        elif key in ("experience", "education"):
+        elif key in ("experience", "education", "profiles"):
             columns[key] = [item.model_dump(mode="json") for item in value]
         else:
             columns[key] = plain(value)
@@ -69,6 +72,11 @@ def _profile_text(candidate: Candidate) -> str:
     parts = [candidate.headline or "", candidate.summary]
     parts += [f"{e.get('title', '')} {e.get('description', '')}" for e in candidate.experience]
     return "\n".join(parts)
+
+
+def _emit(session: Session, type_: str, candidate: Candidate) -> None:
+    data = to_out(candidate).model_dump(mode="json")
+    events.record(session, candidate.organisation_id, type_, "candidate", candidate.id, data)
 
 
 def get(session: Session, organisation_id: UUID, candidate_id: UUID) -> Candidate:
@@ -101,6 +109,7 @@ def create(session: Session, organisation_id: UUID, payload: CandidateCreate) ->
         candidate.language = detect_language(_profile_text(candidate))
     with unique_write(session, candidate, conflict):
         session.add(candidate)
+    _emit(session, "candidate.created", candidate)
     return candidate
 
 
@@ -116,11 +125,20 @@ def update(
             setattr(candidate, column, value)
         if candidate.language is None or ("language" in data and data["language"] is None):
             candidate.language = detect_language(_profile_text(candidate))
+    _emit(session, "candidate.updated", candidate)
     return candidate
 
 
 def delete(session: Session, organisation_id: UUID, candidate_id: UUID) -> None:
     record = get(session, organisation_id, candidate_id)
+    events.record(
+        session,
+        organisation_id,
+        "candidate.deleted",
+        "candidate",
+        record.id,
+        {"id": str(record.id)},
+    )
     delete_derived(session, record.id)
     session.delete(record)
     session.flush()

@@ -17,9 +17,25 @@ from pydantic import (
     model_validator,
 )
 
-from matching.types import ContentLanguage, LanguageList, Location, SkillList, StrictModel
+from matching.types import (
+    ContentLanguage,
+    CountryList,
+    LanguageList,
+    Location,
+    SkillList,
+    StrictModel,
+)
 
-EmploymentType = Literal["full_time", "part_time", "contract", "internship", "volunteer"]
+EmploymentType = Literal[
+    "full_time",
+    "part_time",
+    "contract",
+    "temporary",
+    "internship",
+    "volunteer",
+    "per_diem",
+    "other",
+]
 VacancyStatus = Literal["draft", "open", "closed"]
 SalaryPeriod = Literal["hour", "day", "week", "month", "year"]
 
@@ -64,10 +80,17 @@ class VacancyFields(StrictModel):
     )
     location: Location | None = None
     remote: bool = False
+    remote_countries: CountryList = Field(
+        default_factory=list,
+        description="For remote work: the countries applicants must be in (ISO 3166-1 alpha-2).",
+    )
     employment_type: EmploymentType | None = None
     hours_per_week: Annotated[float | None, Field(gt=0, le=80)] = None
     salary: Salary | None = None
     apply_url: HttpUrl | None = None
+    posted_at: AwareDatetime | None = Field(
+        default=None, description="When the vacancy was first published; default: created_at."
+    )
     valid_through: AwareDatetime | None = None
     status: VacancyStatus = "open"
 
@@ -88,14 +111,16 @@ class VacancyUpdate(StrictModel):
     required_languages: LanguageList | None = None
     location: Location | None = None
     remote: bool | None = None
+    remote_countries: CountryList | None = None
     employment_type: EmploymentType | None = None
     hours_per_week: Annotated[float | None, Field(gt=0, le=80)] = None
     salary: Salary | None = None
     apply_url: HttpUrl | None = None
+    posted_at: AwareDatetime | None = None
     valid_through: AwareDatetime | None = None
     status: VacancyStatus | None = None
 
-    @field_validator("title", "description", "remote", "status")
+    @field_validator("title", "description", "remote", "remote_countries", "status")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from integration.events import service as events
 from matching.documents.language import detect_language
 from matching.indexing.repository import delete_derived
 from matching.records import location_columns, location_out, plain
@@ -35,10 +36,12 @@ def to_out(vacancy: Vacancy) -> VacancyOut:
         required_languages=vacancy.required_languages,
         location=location_out(vacancy),
         remote=vacancy.remote,
+        remote_countries=vacancy.remote_countries,
         employment_type=vacancy.employment_type,
         hours_per_week=vacancy.hours_per_week,
         salary=salary,
         apply_url=vacancy.apply_url,
+        posted_at=vacancy.posted_at,
         valid_through=vacancy.valid_through,
         status=vacancy.status,
         created_at=vacancy.created_at,
@@ -57,6 +60,11 @@ def _columns(data: dict[str, Any]) -> dict[str, Any]:
         else:
             columns[key] = plain(value)
     return columns
+
+
+def _emit(session: Session, type_: str, vacancy: Vacancy) -> None:
+    data = to_out(vacancy).model_dump(mode="json")
+    events.record(session, vacancy.organisation_id, type_, "vacancy", vacancy.id, data)
 
 
 def get(session: Session, organisation_id: UUID, vacancy_id: UUID) -> Vacancy:
@@ -90,6 +98,7 @@ def create(session: Session, organisation_id: UUID, payload: VacancyCreate) -> V
         _detect(vacancy)
     with unique_write(session, vacancy, conflict):
         session.add(vacancy)
+    _emit(session, "vacancy.created", vacancy)
     return vacancy
 
 
@@ -111,11 +120,15 @@ def update(
         text_changed = vacancy.language is None and bool({"title", "description"} & data.keys())
         if language_cleared or text_changed:
             _detect(vacancy)
+    _emit(session, "vacancy.updated", vacancy)
     return vacancy
 
 
 def delete(session: Session, organisation_id: UUID, vacancy_id: UUID) -> None:
     record = get(session, organisation_id, vacancy_id)
+    events.record(
+        session, organisation_id, "vacancy.deleted", "vacancy", record.id, {"id": str(record.id)}
+    )
     delete_derived(session, record.id)
     session.delete(record)
     session.flush()

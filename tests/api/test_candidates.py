@@ -55,7 +55,7 @@ def test_create_and_read_back(client: TestClient, admin: dict[str, str]) -> None
     assert body["email"] == "femke.jansen@example.org"
     assert body["skills"] == ["lesgeven", "curriculumontwikkeling"]
     assert body["language"] == "nl"
-    assert body["experience"][0] == {**FULL_CANDIDATE["experience"][0]}
+    assert body["experience"][0] == {**FULL_CANDIDATE["experience"][0], "highlights": []}
     assert body["experience"][1]["description"] == ""
     assert body["education"] == FULL_CANDIDATE["education"]
     assert body["consent"] == {
@@ -63,7 +63,15 @@ def test_create_and_read_back(client: TestClient, admin: dict[str, str]) -> None
         "purpose": "recruitment",
         "retention_until": "2027-11-01T00:00:00Z",
     }
-    assert body["location"] == {"city": "Utrecht", "country": "NL", "lat": None, "lon": None}
+    assert body["location"] == {
+        "street": None,
+        "postal_code": None,
+        "city": "Utrecht",
+        "region": None,
+        "country": "NL",
+        "lat": None,
+        "lon": None,
+    }
     assert client.get(f"/v1/candidates/{body['id']}", headers=admin).json() == body
 
 

@@ -36,7 +36,15 @@ def test_create_and_read_back_every_field(client: TestClient, admin: dict[str, s
     fetched = client.get(f"/v1/vacancies/{body['id']}", headers=admin).json()
     assert fetched == body
     assert body["required_languages"] == ["nl", "en"]
-    assert body["location"] == {"city": "Den Haag", "country": "NL", "lat": 52.08, "lon": 4.33}
+    assert body["location"] == {
+        "street": None,
+        "postal_code": None,
+        "city": "Den Haag",
+        "region": None,
+        "country": "NL",
+        "lat": 52.08,
+        "lon": 4.33,
+    }
     assert body["salary"] == {"min": 3600.5, "max": 5200.0, "currency": "EUR", "period": "month"}
     assert body["valid_through"] == "2026-12-31T22:59:00Z"
     for field in ("external_id", "title", "description", "required_skills", "remote"):
@@ -97,7 +105,15 @@ def test_patch_changes_only_what_is_sent(client: TestClient, admin: dict[str, st
     body = patched.json()
     assert body["status"] == "closed"
     assert body["salary"] is None
-    assert body["location"] == {"city": "Leiden", "country": None, "lat": None, "lon": None}
+    assert body["location"] == {
+        "street": None,
+        "postal_code": None,
+        "city": "Leiden",
+        "region": None,
+        "country": None,
+        "lat": None,
+        "lon": None,
+    }
     assert body["title"] == FULL_VACANCY["title"]
     assert body["required_skills"] == FULL_VACANCY["required_skills"]
     assert body["updated_at"] > vacancy["updated_at"]

@@ -1,0 +1,20 @@
+"""Celery tasks of retrieval: thin wrappers that take ids and open their own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from celery import Task, shared_task
+
+from matching.retrieval import announce
+from runtime.settings import get_settings
+from runtime.task_support import task_transaction
+
+
+@shared_task(name=announce.TASK, bind=True)
+def match_vacancy(self: Task[Any, Any], vacancy_id: str) -> int:
+    """Rank candidates for a vacancy and announce ``match.completed``; running it twice
+    announces twice, each with the ranking of its moment."""
+    with task_transaction(self.app) as session:
+        return announce.announce(session, UUID(vacancy_id), get_settings().embedding_model)
