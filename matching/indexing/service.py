@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal_column
+from sqlalchemy import ColumnElement, delete, func, insert, literal_column, update
 from sqlalchemy.orm import Session
 
 from matching.embeddings import store
@@ -176,9 +176,20 @@ def index_many(session: Session, records: Sequence[Candidate | Vacancy], model: 
             plan.sections,
             own,
         )
-        record.search_document = search_vector(record.language, search_text(plan.searchable))  # type: ignore[assignment]
-        record.indexed_at = now
-        record.indexed_model = resources.encoder.name
+        # Derived data is not a change of the record: updated_at (what `updated_since`
+        # syncs and change events report) stays as it was.
+        table = type(record)
+        session.execute(
+            update(table)
+            .where(table.id == record.id)
+            .values(
+                search_document=search_vector(record.language, search_text(plan.searchable)),
+                indexed_at=now,
+                indexed_model=resources.encoder.name,
+                updated_at=table.updated_at,
+            )
+        )
+        session.expire(record, ["search_document", "indexed_at", "indexed_model"])
     session.flush()
 
 

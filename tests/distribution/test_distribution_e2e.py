@@ -9,20 +9,17 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 
-from api.app import create_app
-from models import Click, Organisation
-from models.db import make_session_factory, transaction
+from models import Click
+from models.db import make_session_factory
 from runtime.settings import Settings
-from tests.conftest import KeyMaker, bearer
 from tests.distribution.smtp import SmtpServer
-from tests.distribution.worker import Worker, wait_for, worker_env
+from tests.live import Live, live_organisation
+from tests.worker import Worker, wait_for, worker_env
 
 PUBLIC = "https://jobs.kb.example"
 APPLY_URL = "https://werkenbij.kb.example/vacatures/1234?src=site"
@@ -34,36 +31,10 @@ LINKEDIN_BOT = (
 )
 
 
-class Live:
-    """An organisation whose data is committed (the worker must see it), removed afterwards."""
-
-    def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
-        self.client = client
-        self.headers = headers
-
-    def post(self, path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-        response = self.client.post(path, json=body, headers=self.headers)
-        assert response.status_code == status, response.text
-        data: dict[str, Any] = response.json()
-        return data
-
-    def get(self, path: str) -> dict[str, Any]:
-        response = self.client.get(path, headers=self.headers)
-        assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()
-        return data
-
-
 @pytest.fixture
 def live(engine: Engine, settings: Settings) -> Iterator[Live]:
-    app = create_app(settings.model_copy(update={"public_url": PUBLIC}), engine=engine)
-    factory = make_session_factory(engine)
-    name = f"Koninklijke Bibliotheek e2e {uuid.uuid4()}"
-    key = KeyMaker(factory)(org=name)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Live(client, bearer(key))
-    with transaction(factory) as session:
-        session.execute(delete(Organisation).where(Organisation.name == name))
+    with live_organisation(engine, settings, public_url=PUBLIC) as organisation:
+        yield organisation
 
 
 def _code(link: str) -> str:

@@ -19,7 +19,7 @@ from models import Campaign, Employee, Notification, Organisation, TrackedLink, 
 from models.db import make_session_factory, transaction
 from runtime.outbox import unit_of_work
 from tests.distribution.smtp import SmtpServer
-from tests.distribution.worker import Worker, wait_for, worker_env
+from tests.worker import Worker, wait_for, worker_env
 
 EMPLOYEES = 450  # three batches: 200, 200, 50
 CHANNELS = ["linkedin", "x", "email"]

@@ -14,19 +14,22 @@ from celery import Celery
 
 from runtime.celery_app import make_celery
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, beat: bool = False) -> None:
         self.env = env
         self.log = log
+        # With the periodic jobs (outbox relay, webhook dispatch, import resumption).
+        self.beat = beat
         self.process: subprocess.Popen[bytes] | None = None
         self.celery: Celery = make_celery(env["TALENTMESH_BROKER_URL"])
 
     def start(self) -> None:
+        command = [sys.executable, "-m", "runtime.cli", "worker", "--concurrency", "1"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "worker", "--concurrency", "1"],
+            [*command, "--beat"] if self.beat else command,
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -54,7 +57,12 @@ class Worker:
 
 
 def worker_env(
-    database_url: str, broker_url: str, smtp_url: str, data_dir: Path, public_url: str
+    database_url: str,
+    broker_url: str,
+    smtp_url: str,
+    data_dir: Path,
+    public_url: str,
+    **extra: str,
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
     env |= {
@@ -68,7 +76,7 @@ def worker_env(
         "TALENTMESH_LOG_LEVEL": "INFO",
         "HF_HUB_OFFLINE": "1",
     }
-    return env
+    return env | {f"TALENTMESH_{name.upper()}": value for name, value in extra.items()}
 
 
 def wait_for(predicate: object, timeout: float, what: str) -> None:
