@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from runtime.settings import Settings
-from tests.integration.receiver import Receiver, Received, verify
+from tests.integration.receiver import Received, Receiver, verify
 from tests.live import Live, live_organisation
 from tests.worker import Worker, wait_for, worker_env
 
