@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routers import (
     applications,
@@ -29,6 +30,8 @@ from api.routers import (
     vacancies,
     webhooks,
 )
+from matching.candidates.schemas import CandidateCreate
+from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
 from runtime.celery_app import make_celery
 from runtime.settings import Settings
@@ -102,4 +105,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(redirect.router)
     app.include_router(public.router)
+    install_openapi(app, extra_models=[VacancyCreate, CandidateCreate])
     return app

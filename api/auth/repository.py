@@ -19,3 +19,9 @@ def get_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
 def list_keys(session: Session, organisation_id: object) -> list[ApiKey]:
     query = select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.id)
     return list(session.scalars(query))
+
+
+def organisation_name(session: Session, organisation_id: object) -> str:
+    return session.execute(
+        select(Organisation.name).where(Organisation.id == organisation_id)
+    ).scalar_one()

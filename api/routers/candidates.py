@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
 from api.deps import CandidatesRead, CandidatesWrite, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from integration.formats import jsonresume
 from matching.candidates import repository, service
 from matching.candidates.drafts import draft_to_payload
 from matching.candidates.schemas import (
@@ -39,23 +42,46 @@ class ParsedCv(BaseModel):
     )
 
 
+CandidateFormat = Literal["talentmesh", "jsonresume"]
+
+
+async def candidate_body(
+    request: Request,
+    format_: Annotated[
+        CandidateFormat,
+        Query(alias="format", description="`jsonresume`: the body is a JSON Resume document."),
+    ] = "talentmesh",
+) -> Converted[CandidateCreate]:
+    return await converted(
+        request, CandidateCreate, format_, {"jsonresume": jsonresume.to_candidate}
+    )
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a candidate",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: {"headers": IGNORED_HEADER_DOC},
+        **problem_responses(401, 403, 409, 422),
+    },
+    openapi_extra=body_schema(CandidateCreate, jsonresume.DOCUMENT_SCHEMA),
 )
 def create_candidate(
-    payload: CandidateCreate,
+    # The key first: a caller without one learns nothing about the body.
     principal: CandidatesWrite,
+    body: Annotated[Converted[CandidateCreate], Depends(candidate_body)],
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
 ) -> CandidateOut:
-    """Create a candidate. The email is normalised; a second candidate with the same
+    """Create a candidate, from this API's shape or (`?format=jsonresume`) from a JSON
+    Resume document; sections the product does not store are named in the
+    `Ignored-Properties` header. The email is normalised; a second candidate with the same
     normalised email or `external_id` in the organisation answers 409 with `existing_id`.
     The profile is indexed for matching before the response."""
-    candidate = service.create(session, principal.organisation_id, payload)
+    candidate = service.create(session, principal.organisation_id, body.payload)
+    response.headers.update(body.headers())
     index_candidate(session, candidate, settings.embedding_model)
     response.headers["Location"] = f"/v1/candidates/{candidate.id}"
     return service.to_out(candidate)
@@ -136,6 +162,28 @@ def list_candidates(
         email=normalise_email(email) if email else None,
     )
     return paginate(request, response, rows, limit=limit, secret=secret, to_out=service.to_out)
+
+
+@router.get(
+    "/{candidate_id}.resume.json",
+    summary="Get a candidate as a JSON Resume",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "A JSON Resume document.",
+            "content": {"application/json": {"schema": jsonresume.DOCUMENT_SCHEMA}},
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+def get_candidate_resume(
+    candidate_id: UUID, principal: CandidatesRead, session: SessionDep
+) -> JSONResponse:
+    """The profile as a JSON Resume document (basics, work, education, skills, languages;
+    `meta.externalId` carries `external_id`)."""
+    candidate = service.get(session, principal.organisation_id, candidate_id)
+    canonical = f"/v1/candidates/{candidate.id}.resume.json"
+    return JSONResponse(jsonresume.from_candidate(service.to_out(candidate), canonical))
 
 
 @router.get(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
+from api.auth.repository import organisation_name
+from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
 from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from integration.formats import jobposting
 from matching.indexing.service import index_vacancy
 from matching.retrieval import announce
 from matching.vacancies import repository, service
@@ -19,23 +23,47 @@ from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyStatus,
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 
 
+VacancyFormat = Literal["talentmesh", "jobposting"]
+
+
+async def vacancy_body(
+    request: Request,
+    format_: Annotated[
+        VacancyFormat,
+        Query(
+            alias="format",
+            description="`jobposting`: the body is a schema.org JobPosting (JSON-LD).",
+        ),
+    ] = "talentmesh",
+) -> Converted[VacancyCreate]:
+    return await converted(request, VacancyCreate, format_, {"jobposting": jobposting.to_vacancy})
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a vacancy",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: {"headers": IGNORED_HEADER_DOC},
+        **problem_responses(401, 403, 409, 422),
+    },
+    openapi_extra=body_schema(VacancyCreate, jobposting.DOCUMENT_SCHEMA, ld_json=True),
 )
 def create_vacancy(
-    payload: VacancyCreate,
+    # The key first: a caller without one learns nothing about the body.
     principal: VacanciesWrite,
+    body: Annotated[Converted[VacancyCreate], Depends(vacancy_body)],
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
 ) -> VacancyOut:
-    """Create a vacancy. `external_id` is unique per organisation: a second vacancy with the
-    same one answers 409 with `existing_id`. Without `language` the text language is detected.
-    The vacancy is indexed for matching before the response."""
-    vacancy = service.create(session, principal.organisation_id, payload)
+    """Create a vacancy, from this API's shape or (`?format=jobposting`) from a schema.org
+    JobPosting document; JobPosting properties the product does not store are named in the
+    `Ignored-Properties` header. `external_id` is unique per organisation: a second vacancy
+    with the same one answers 409 with `existing_id`. Without `language` the text language
+    is detected. The vacancy is indexed for matching before the response."""
+    vacancy = service.create(session, principal.organisation_id, body.payload)
+    response.headers.update(body.headers())
     index_vacancy(session, vacancy, settings.embedding_model)
     announce.request(session, vacancy)
     response.headers["Location"] = f"/v1/vacancies/{vacancy.id}"
@@ -72,6 +100,32 @@ def list_vacancies(
         external_id=external_id,
     )
     return paginate(request, response, rows, limit=limit, secret=secret, to_out=service.to_out)
+
+
+@router.get(
+    "/{vacancy_id}.jsonld",
+    summary="Get a vacancy as a JobPosting",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "A schema.org JobPosting document.",
+            "content": {"application/ld+json": {"schema": jobposting.DOCUMENT_SCHEMA}},
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+def get_vacancy_jsonld(
+    vacancy_id: UUID, principal: VacanciesRead, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """The vacancy as schema.org JobPosting JSON-LD, with every property Google for Jobs
+    requires; `url` is the vacancy's `apply_url`, or its public page."""
+    vacancy = service.get(session, principal.organisation_id, vacancy_id)
+    document = jobposting.from_vacancy(
+        service.to_out(vacancy),
+        organisation_name(session, principal.organisation_id),
+        f"{settings.resolved_public_url}/jobs/{vacancy.id}",
+    )
+    return JSONResponse(document, media_type="application/ld+json")
 
 
 @router.get(

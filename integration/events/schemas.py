@@ -14,7 +14,7 @@ class ResourceRef(BaseModel):
     id: UUID
 
 
-class EventOut(BaseModel):
+class ChangeEvent(BaseModel):
     id: UUID = Field(description="Unique per event; also the `webhook-id` header.")
     type: str = Field(examples=["vacancy.updated"])
     timestamp: datetime = Field(description="When the change was made.")
@@ -23,7 +23,7 @@ class EventOut(BaseModel):
 
 
 class EventPage(BaseModel):
-    data: list[EventOut]
+    data: list[ChangeEvent]
     next_since: str | None = Field(
         description="Pass as `since` to get the events after these; null while there are none."
     )

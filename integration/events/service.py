@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from integration.events import repository
 from integration.events.catalogue import EVENT_TYPES, PING
-from integration.events.schemas import EventOut, ResourceRef
+from integration.events.schemas import ChangeEvent, ResourceRef
 from integration.webhooks import repository as webhooks
 from models import Event
 from runtime.outbox import enqueue
@@ -73,8 +73,8 @@ def kick(session: Session, endpoint_ids: list[UUID]) -> None:
             enqueue(session, DELIVER_TASK, endpoint_id=str(endpoint_id))
 
 
-def to_out(event: Event) -> EventOut:
-    return EventOut(
+def to_out(event: Event) -> ChangeEvent:
+    return ChangeEvent(
         id=event.uid,
         type=event.type,
         timestamp=event.occurred_at,
