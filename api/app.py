@@ -21,6 +21,7 @@ from api.routers import (
     employees,
     events,
     health,
+    imports,
     matches,
     public,
     redirect,
@@ -87,8 +88,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         json_limit=settings.max_json_bytes,
-        upload_limit=settings.max_upload_bytes,
-        upload_paths=("/v1/candidates/parse",),
+        uploads={
+            "/v1/candidates/parse": settings.max_upload_bytes,
+            "/v1/imports": settings.max_import_bytes,
+        },
     )
     app.include_router(health.router)
     app.include_router(vacancies.router)
@@ -103,6 +106,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(rewards.router)
     app.include_router(webhooks.router)
     app.include_router(events.router)
+    app.include_router(imports.router)
     app.include_router(redirect.router)
     app.include_router(public.router)
     install_openapi(app, extra_models=[VacancyCreate, CandidateCreate])

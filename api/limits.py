@@ -12,25 +12,24 @@ from runtime.errors import PayloadTooLargeError
 
 class BodySizeLimitMiddleware:
     """Answers 413 before the app runs when Content-Length is too large, and stops reading a
-    streamed body as soon as it passes the limit. Upload routes get the upload limit."""
+    streamed body as soon as it passes the limit. Upload routes (``uploads``: path prefix to
+    limit) get their own limit."""
 
-    def __init__(
-        self, app: ASGIApp, *, json_limit: int, upload_limit: int, upload_paths: tuple[str, ...]
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, json_limit: int, uploads: dict[str, int]) -> None:
         self.app = app
         self.json_limit = json_limit
-        self.upload_limit = upload_limit
-        self.upload_paths = upload_paths
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        # Multipart framing adds a little on top of the file itself.
-        limit = (
-            self.upload_limit + 64 * 1024 if path.startswith(self.upload_paths) else self.json_limit
-        )
+        limit = self.json_limit
+        for prefix, upload_limit in self.uploads.items():
+            if path.startswith(prefix):
+                # Multipart framing adds a little on top of the file itself.
+                limit = upload_limit + 64 * 1024
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(scope, send, limit)

@@ -43,6 +43,9 @@ class ImportJob(IdMixin, TimestampMixin, Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Written with every batch; a running import whose heartbeat stops is picked up again.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Properties of the rows' documents the product does not store, with how many rows had
+    # each (JSON Resume and JobPosting rows).
+    ignored_properties: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
 
 
 class ImportRow(Base):

@@ -12,6 +12,7 @@ TASK_MODULES = [
     "distribution.employees.tasks",
     "distribution.rewards.tasks",
     "integration.webhooks.tasks",
+    "integration.imports.tasks",
     "matching.retrieval.tasks",
 ]
 
@@ -23,6 +24,7 @@ BEAT_SCHEDULE = {
     "prune-outbox": {"task": "talentmesh.outbox.prune", "schedule": 86400.0},
     "dispatch-webhooks": {"task": "integration.webhooks.dispatch", "schedule": 5.0},
     "prune-events": {"task": "integration.events.prune", "schedule": 86400.0},
+    "resume-imports": {"task": "integration.imports.resume", "schedule": 60.0},
 }
 
 

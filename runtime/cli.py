@@ -14,6 +14,7 @@ from uuid import UUID
 import typer
 
 from runtime.cli_distribution import employees_app
+from runtime.cli_import import import_file
 from runtime.cli_matching import prepare_matching, reindex, taxonomy_app
 from runtime.cli_support import fail, open_session, settings_for_cli
 from runtime.embedded import (
@@ -33,6 +34,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(employees_app, name="employees")
 app.command()(reindex)
+app.command(name="import")(import_file)
 
 
 def _broker_url_for_process(settings: Settings) -> str:

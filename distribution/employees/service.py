@@ -79,9 +79,15 @@ def _check_concepts(session: Session, fields: Sequence[str]) -> None:
 
 
 def create(
-    session: Session, organisation_id: UUID, payload: EmployeeCreate, model: str
+    session: Session,
+    organisation_id: UUID,
+    payload: EmployeeCreate,
+    model: str,
+    *,
+    embed: bool = True,
 ) -> Employee:
-    """Create an employee and embed their fields for best-fit audiences."""
+    """Create an employee and embed their fields for best-fit audiences (a bulk import
+    passes ``embed=False`` and embeds a whole batch at once)."""
     _check_concepts(session, payload.fields)
     conflict = partial(
         _check_unique, session, organisation_id, payload.external_id, payload.email, None
@@ -90,7 +96,8 @@ def create(
     employee = Employee(organisation_id=organisation_id, **payload.model_dump())
     with unique_write(session, employee, conflict):
         session.add(employee)
-    fit.embed_employees(session, [employee], model)
+    if embed:
+        fit.embed_employees(session, [employee], model)
     return employee
 
 
@@ -100,6 +107,8 @@ def update(
     employee_id: UUID,
     payload: EmployeeUpdate,
     model: str,
+    *,
+    embed: bool = True,
 ) -> Employee:
     employee = get(session, organisation_id, employee_id)
     changes = payload.model_dump(exclude_unset=True)
@@ -117,7 +126,8 @@ def update(
     with unique_write(session, employee, conflict):
         for column, value in changes.items():
             setattr(employee, column, value)
-    fit.embed_employees(session, [employee], model)
+    if embed:
+        fit.embed_employees(session, [employee], model)
     return employee
 
 
