@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, literal_column, upda
 from sqlalchemy.orm import Session
 
 from matching.embeddings import store
+from matching.embeddings.reuse import encode_distinct
 from matching.embeddings.sections import (
     Section,
     candidate_sections,
@@ -159,7 +160,7 @@ def index_many(session: Session, records: Sequence[Candidate | Vacancy], model: 
         for r in records
     ]
     texts = [section.text for plan in plans for section in plan.sections]
-    vectors = resources.encoder.encode(texts, role="passage")
+    vectors = encode_distinct(resources.encoder, texts, role="passage")
     offset = 0
     now = datetime.now(UTC)
     for plan in plans:
