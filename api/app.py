@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
-from api.openapi import install_openapi
-from api.problems import install_problem_handlers
+from api.openapi import finish_spec, install_openapi
+from api.ratelimit import RateLimitMiddleware
+from api.problems import Problem, install_problem_handlers
 from api.routers import (
     applications,
     attribution,
@@ -93,6 +94,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             "/v1/imports": settings.max_import_bytes,
         },
     )
+    # Added last, so it runs first: a request over the limit costs nothing more.
+    requests, seconds = settings.rate_limit_pair
+    app.add_middleware(
+        RateLimitMiddleware, redis_url=settings.broker_url, requests=requests, seconds=seconds
+    )
     app.include_router(health.router)
     app.include_router(vacancies.router)
     app.include_router(candidates.router)
@@ -109,5 +115,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(redirect.router)
     app.include_router(public.router)
-    install_openapi(app, extra_models=[VacancyCreate, CandidateCreate])
+    install_openapi(
+        app, extra_models=[Problem, VacancyCreate, CandidateCreate], finish=finish_spec
+    )
     return app

@@ -55,3 +55,65 @@ def install_openapi(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_INT = {"schema": {"type": "integer"}}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests allowed per window for this key.", **_INT},
+    "RateLimit-Remaining": {"description": "Requests left right now.", **_INT},
+    "RateLimit-Reset": {"description": "Seconds until the full allowance is back.", **_INT},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any string up to 255 characters. A repeat with the same key and body "
+    "within 24 hours answers the stored response (with `Idempotent-Replayed: true`) and does "
+    "nothing again; the same key with another body answers 422; while the first request "
+    "still runs, 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_BODY_METHODS = {"post", "put", "patch"}
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    from api.problems import problem_response
+
+    response = problem_response(description)
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def finish_spec(spec: dict[str, Any]) -> None:
+    """Declare what middleware adds to every route: rate limits on /v1, the idempotency
+    key on POST, 413 for bodies too large, and problem details for every 422."""
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses: dict[str, Any] = operation["responses"]
+            if "422" in responses and "HTTPValidationError" in json.dumps(responses["422"]):
+                responses["422"] = _problem("Validation failed; `errors` names each field.")
+            if method in _BODY_METHODS and "requestBody" in operation:
+                responses.setdefault("413", _problem("The request body is too large."))
+            if not path.startswith("/v1/"):
+                continue
+            if method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+                responses.setdefault(
+                    "409", _problem("A request with this Idempotency-Key is still running.")
+                )
+                responses.setdefault(
+                    "422", _problem("This Idempotency-Key was used with another request.")
+                )
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
+            retry = {"Retry-After": {"description": "Seconds to wait.", **_INT}}
+            responses["429"] = _problem(
+                "Too many requests for this API key.", retry | RATE_LIMIT_HEADERS
+            )
+    schemas = spec["components"]["schemas"]
+    text = json.dumps(spec["paths"])
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"{REF}{unused}" not in text:
+            schemas.pop(unused, None)

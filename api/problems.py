@@ -162,11 +162,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported file type.",
         422: "Validation failed; `errors` names each field.",
     }
-    return {
-        status: {
-            "model": Problem,
-            "description": descriptions[status],
-            "content": {PROBLEM_MEDIA_TYPE: {}},
-        }
-        for status in statuses
-    }
+    return {status: problem_response(descriptions[status]) for status in statuses}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is a ``Problem`` (the app registers the schema)."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}

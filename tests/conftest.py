@@ -65,6 +65,8 @@ def settings(
         broker_url=broker_url,
         secret_key=TEST_SECRET,
         data_dir=tmp_path_factory.mktemp("var"),
+        # Tests make many requests with one key; tests/api/test_rate_limits.py sets its own.
+        rate_limit="100000/60",
     )
 
 
