@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
 from api.openapi import finish_spec, install_openapi
-from api.ratelimit import RateLimitMiddleware
 from api.problems import Problem, install_problem_handlers
+from api.ratelimit import RateLimitMiddleware
 from api.routers import (
     applications,
     attribution,
@@ -115,7 +115,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(redirect.router)
     app.include_router(public.router)
-    install_openapi(
-        app, extra_models=[Problem, VacancyCreate, CandidateCreate], finish=finish_spec
-    )
+    install_openapi(app, extra_models=[Problem, VacancyCreate, CandidateCreate], finish=finish_spec)
     return app

@@ -95,6 +95,13 @@ def finish_spec(spec: dict[str, Any]) -> None:
                 responses["422"] = _problem("Validation failed; `errors` names each field.")
             if method in _BODY_METHODS and "requestBody" in operation:
                 responses.setdefault("413", _problem("The request body is too large."))
+                responses.setdefault(
+                    "400",
+                    _problem(
+                        "The body cannot be read (bytes that are not UTF-8 text, "
+                        "broken multipart data)."
+                    ),
+                )
             if not path.startswith("/v1/"):
                 continue
             if method == "post":

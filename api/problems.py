@@ -118,7 +118,12 @@ async def _domain_handler(request: Request, exc: Exception) -> ProblemResponse:
 
 async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slugs = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}
+    slugs = {
+        400: "bad-request",
+        401: "unauthenticated",
+        404: "not-found",
+        405: "method-not-allowed",
+    }
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
     return problem(
         request,

@@ -163,5 +163,6 @@ def update_vacancy(
     responses=problem_responses(401, 403, 404, 422),
 )
 def delete_vacancy(vacancy_id: UUID, principal: VacanciesWrite, session: SessionDep) -> None:
-    """Delete a vacancy."""
+    """Delete a vacancy with what matching derived from it (sections, concepts); a
+    `vacancy.deleted` event carries its id."""
     service.delete(session, principal.organisation_id, vacancy_id)

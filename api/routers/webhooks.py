@@ -179,7 +179,8 @@ def list_deliveries(
 def get_delivery(
     endpoint_id: UUID, delivery_id: UUID, principal: WebhooksRead, session: SessionDep
 ) -> DeliveryOut:
-    """One delivery with all its attempts."""
+    """One delivery with every attempt: time, the receiver's status code, latency, error
+    and the start of its answer."""
     return service.get_delivery(session, principal.organisation_id, endpoint_id, delivery_id)
 
 

@@ -32,6 +32,20 @@ class TouchIn(StrictModel):
 class ApplicationCreate(StrictModel):
     """An application to one vacancy. Send exactly one of `candidate_id` and `candidate`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "vacancy_id": "01939d5c-6f3e-7c1a-9b2d-5a4e3f2d1c0b",
+                    "candidate": {"name": "Eva de Vries", "email": "eva@example.org"},
+                    "ref": "Xk3pQ9rT",
+                    "source": "ats",
+                    "consent": True,
+                }
+            ]
+        }
+    )
+
     vacancy_id: UUID
     candidate_id: UUID | None = Field(default=None, description="An existing candidate.")
     candidate: CandidateCreate | None = Field(
@@ -69,6 +83,12 @@ class ApplicationCreate(StrictModel):
 
 
 class StatusChange(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "interview", "note": "Eerste gesprek op 12 januari"}]
+        }
+    )
+
     status: ApplicationStatus
     at: AwareDatetime | None = Field(
         default=None,

@@ -10,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     Field,
     HttpUrl,
     field_validator,
@@ -59,6 +60,19 @@ Audience = Annotated[
 
 
 class CampaignCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "audience": {"type": "departments", "departments": ["Digitale collecties"]},
+                    "channels": ["linkedin", "x", "email"],
+                    "message": "Ken jij iemand die dit leuk vindt?",
+                    "reminder_after_hours": 72,
+                }
+            ]
+        }
+    )
+
     audience: Audience = Field(
         description="Who is asked to share: `all` employees who have not opted out, those of some "
         "`departments`, a list of `employee_ids`, or the `best_fit` employees (their fields "

@@ -11,6 +11,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     field_validator,
 )
@@ -85,6 +86,20 @@ class EmployeeFields(StrictModel):
 
 
 class EmployeeCreate(EmployeeFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "HR-1204",
+                    "name": "Anna Bakker",
+                    "email": "anna.bakker@kb.example",
+                    "department": "Digitale collecties",
+                    "channels": ["linkedin", "x"],
+                }
+            ]
+        }
+    )
+
     name: Name
     email: NormalisedEmail = Field(
         description="Stored trimmed and lower-cased; unique per organisation."
@@ -93,6 +108,10 @@ class EmployeeCreate(EmployeeFields):
 
 class EmployeeUpdate(StrictModel):
     """Partial update: fields left out keep their value; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"department": "Onderzoek", "channels": ["linkedin"]}]}
+    )
 
     external_id: ExternalId | None = None
     name: Name | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from matching.types import StrictModel
 
@@ -12,6 +12,8 @@ LinkChannel = Literal["linkedin", "facebook", "x", "whatsapp", "email", "intrane
 
 
 class ReshareRequest(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "whatsapp"}]})
+
     channel: LinkChannel = Field(
         default="direct",
         description="Where the visitor means to share the new link; it becomes the link's "

@@ -24,6 +24,10 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
 
 
 class PolicyIn(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"amount": 750, "currency": "EUR", "probation_days": 90}]}
+    )
+
     amount: Annotated[Money, Field(gt=0)] = Field(description="What one referral earns.")
     currency: Currency = "EUR"
     probation_days: Annotated[int, Field(ge=0, le=3650)] = Field(
@@ -45,6 +49,10 @@ class PolicyOut(StrictModel):
 
 
 class PaymentIn(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reference": "SALARIS-2027-01-0042"}]}
+    )
+
     reference: Annotated[str | None, Field(max_length=200)] = Field(
         default=None, description="Your payroll or payment reference, kept in the ledger."
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
 from integration.events.catalogue import ALL, EVENT_TYPES
 from matching.types import StrictModel
@@ -34,6 +34,22 @@ Description = Annotated[str, Field(max_length=500)]
 
 
 class EndpointCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://ats.example/hooks/talentmesh",
+                    "events": [
+                        "vacancy.created",
+                        "application.created",
+                        "application.status_changed",
+                    ],
+                    "description": "Recruitee sync",
+                }
+            ]
+        }
+    )
+
     url: Url
     events: EventTypes = Field(description="Event types to receive; `*` for every type.")
     description: Description = ""
@@ -42,6 +58,8 @@ class EndpointCreate(StrictModel):
 class EndpointUpdate(StrictModel):
     """Fields left out keep their value. `enabled: true` re-enables a disabled endpoint;
     the deliveries that waited go out in order."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
 
     url: Url | None = None
     events: EventTypes | None = None

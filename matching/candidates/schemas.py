@@ -98,11 +98,44 @@ class CandidateFields(StrictModel):
 
 
 class CandidateCreate(CandidateFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "ATS-88",
+                    "name": "Eva de Vries",
+                    "email": "eva@example.org",
+                    "headline": "Docent geschiedenis",
+                    "summary": "Docent die archieven naar de klas brengt.",
+                    "skills": ["lesgeven", "archiefonderzoek"],
+                    "languages": ["nl", "en"],
+                    "location": {"city": "Utrecht", "country": "NL"},
+                    "experience": [
+                        {
+                            "title": "Docent geschiedenis",
+                            "organisation": "Stedelijk Gymnasium Utrecht",
+                            "start": "2018-08",
+                            "description": "Lessen met bronnen uit het archief.",
+                        }
+                    ],
+                    "education": [{"degree": "Master", "field": "Geschiedenis", "year": 2014}],
+                    "consent": {"given_at": "2026-12-01T10:00:00Z", "purpose": "recruitment"},
+                }
+            ]
+        }
+    )
+
     pass
 
 
 class CandidateUpdate(CandidateFields):
     """Partial update: fields left out keep their value; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"headline": "Educatief medewerker", "skills": ["lesgeven", "IIIF"]}]
+        }
+    )
 
     summary: Annotated[str | None, Field(max_length=50_000)] = None  # type: ignore[assignment]
     profiles: Annotated[list[Profile] | None, Field(max_length=20)] = None  # type: ignore[assignment]

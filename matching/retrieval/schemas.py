@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from matching.types import CountryCode, LanguageList, SkillList, StrictModel
 
@@ -29,6 +29,18 @@ class MatchFilters(StrictModel):
 
 
 class SearchRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": "Python-ontwikkelaar met ervaring in erfgoedcollecties",
+                    "filters": {"languages": ["nl"], "country": "NL"},
+                    "limit": 20,
+                }
+            ]
+        }
+    )
+
     query: Annotated[str, Field(min_length=1, max_length=5_000)]
     filters: MatchFilters = Field(default_factory=MatchFilters)
     limit: Annotated[int, Field(ge=1, le=100)] = 20

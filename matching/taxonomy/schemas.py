@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from matching.types import StrictModel
 
@@ -12,6 +12,14 @@ NormalizeText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class NormalizeRequest(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"kind": "occupation", "texts": ["bibliothecaris", "data engineer"], "top_k": 5}
+            ]
+        }
+    )
+
     kind: Literal["occupation", "skill"]
     texts: Annotated[list[NormalizeText], Field(min_length=1, max_length=100)]
     top_k: Annotated[int, Field(ge=1, le=100)] = 10

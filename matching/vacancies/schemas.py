@@ -96,11 +96,34 @@ class VacancyFields(StrictModel):
 
 
 class VacancyCreate(VacancyFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "KB-2026-041",
+                    "title": "Developer digitale collecties",
+                    "description": "Je bouwt mee aan Delpher en de IIIF-diensten van de KB.",
+                    "required_skills": ["Python", "IIIF", "linked data"],
+                    "nice_to_have_skills": ["Solr"],
+                    "required_languages": ["nl"],
+                    "location": {"city": "Den Haag", "country": "NL"},
+                    "employment_type": "full_time",
+                    "hours_per_week": 36,
+                    "salary": {"min": 3500, "max": 5200, "currency": "EUR", "period": "month"},
+                    "apply_url": "https://werkenbij.kb.example/vacatures/41",
+                    "valid_through": "2027-01-31T23:00:00Z",
+                }
+            ]
+        }
+    )
+
     title: Title
 
 
 class VacancyUpdate(StrictModel):
     """Partial update: fields left out keep their value; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "closed"}]})
 
     external_id: ExternalId | None = None
     title: Title | None = None
