@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks.webhooks import Webhook
 
 from integration.webhooks import delivery
 from tests.integration.receiver import Received, Receiver, always, verify
@@ -34,6 +35,8 @@ def test_signed_standard_webhooks_delivery(
     ping, created = receiver.accepted()
     for message in (ping, created):
         assert verify(hook["secret"], message.headers, message.body)
+        # The reference library of the convention accepts it as well.
+        assert Webhook(hook["secret"]).verify(message.body, message.headers)["id"] == message.id
         assert not verify("whsec_" + "A" * 32, message.headers, message.body)
         assert message.headers["content-type"] == "application/json"
         assert message.headers["webhook-timestamp"].isdigit()
