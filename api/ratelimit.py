@@ -11,13 +11,16 @@ the limit protects the service, it must not take it down.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import math
 import time
+import weakref
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,16 +56,28 @@ class RateLimitMiddleware:
         self.app = app
         self.requests = requests
         self.interval_us = seconds * 1_000_000 // requests
-        self.redis = aioredis.Redis.from_url(
-            redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+        self.redis_url = redis_url
+        # An asyncio connection belongs to the event loop that opened it: one client per
+        # loop (a server has one; test clients start one each).
+        self._scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncScript] = (
+            weakref.WeakKeyDictionary()
         )
-        self.script = self.redis.register_script(GCRA)
         self._warned = 0.0
+
+    def _script(self) -> AsyncScript:
+        loop = asyncio.get_running_loop()
+        script = self._scripts.get(loop)
+        if script is None:
+            client = aioredis.Redis.from_url(
+                self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+            script = self._scripts[loop] = client.register_script(GCRA)
+        return script
 
     async def _take(self, credentials: bytes) -> tuple[bool, int, float, float] | None:
         key = PREFIX + hashlib.sha256(credentials).hexdigest()[:32]
         try:
-            allowed, remaining, reset_us, retry_us = await self.script(
+            allowed, remaining, reset_us, retry_us = await self._script()(
                 keys=[key], args=[self.interval_us, self.requests]
             )
         except (RedisError, OSError) as exc:

@@ -38,7 +38,8 @@ class Live:
         return data
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
-        response = self.client.get(path, headers=self.headers, params=params)
+        # An empty params mapping would replace a query string written into the path.
+        response = self.client.get(path, headers=self.headers, params=params or None)
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
         return data

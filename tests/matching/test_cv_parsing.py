@@ -54,6 +54,8 @@ ENGLISH_PROFILE: dict[str, Any] = {
     "email": "anna.devries@example.org",
     "phone": "+31 6 12345678",
     "headline": "Python developer and digital archivist",
+    "website": None,
+    "profiles": [],
     "summary": "",
     "language": "en",
     "skills": ["Python", "SQL", "Linked Data"],
@@ -70,6 +72,7 @@ ENGLISH_PROFILE: dict[str, Any] = {
             "description": (
                 "Built the linked data platform for the city archive and its public search."
             ),
+            "highlights": [],
         }
     ],
     "education": [
@@ -358,6 +361,8 @@ def test_dutch_docx_with_a_table_is_parsed(client, admin, db):
         "email": "pieter.jansen@example.nl",
         "phone": "06-12345678",
         "headline": "Docent geschiedenis met een passie voor erfgoed",
+        "website": None,
+        "profiles": [],
         "summary": "",
         "language": "nl",
         # The table's cells, read under the heading it stands under.
@@ -374,6 +379,7 @@ def test_dutch_docx_with_a_table_is_parsed(client, admin, db):
                 "description": (
                     "Ik geef les in de bovenbouw en ben mentor van een klas in het examenjaar."
                 ),
+                "highlights": [],
             }
         ],
         "education": [
@@ -418,6 +424,7 @@ def test_text_cv_in_each_encoding_is_parsed(client, admin, db, encoding, newline
             "start": "2018-03",
             "end": None,
             "description": "",
+            "highlights": [],
         }
     ]
     assert profile["skills"] == ["Koffiebranden", "Latte art"]
@@ -449,6 +456,7 @@ def test_cv_title_date_ranges_and_long_histories_do_not_spoil_the_draft(client, 
         "start": "1900-01",
         "end": "1900-06",
         "description": "",
+        "highlights": [],
     }
     assert profile["experience"][-1]["organisation"] == "Archief 99"
 
