@@ -110,9 +110,17 @@ def paginate(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(secret, rows[-1].id)
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
+        link_next(request, response, cursor=next_cursor, limit=limit)
     return Page[T](data=[to_out(row) for row in rows], next_cursor=next_cursor)
+
+
+def link_next(request: Request, response: Response, **params: str | int | None) -> None:
+    """Point the ``Link: rel="next"`` header at this URL with ``params`` replaced; nothing
+    when the page is the last (its cursor is None)."""
+    if None in params.values():
+        return
+    next_url = request.url.include_query_params(**params)
+    response.headers["Link"] = f'<{next_url}>; rel="next"'
 
 
 def encode_offset(secret: str, offset: int) -> str:

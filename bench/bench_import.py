@@ -40,7 +40,7 @@ from bench.profiles import CandidatePayload, profile
 from matching.embeddings.encoder import load_encoder
 from matching.embeddings.sections import candidate_sections
 from matching.indexing.service import _skill_sections
-from models import Candidate, ImportRow, Organisation
+from models import Candidate, ImportJob, ImportRow, Organisation
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.settings import DEFAULT_EMBEDDING_MODEL
@@ -111,6 +111,8 @@ class Result:
     model: str
     file_mb: float
     upload_s: float
+    attached_at_rows: int
+    rows_this_run: int
     wall_s: float
     active_s: float
     downtime_s: float
@@ -119,129 +121,103 @@ class Result:
     rows_per_s_wall: float
     reference_profiles_per_s: float
     ratio: float
-    candidates: int
-    distinct_emails: int
     failed_rows: int
     report_lines_match: bool
+    corrected_rows: int
+    candidates: int
+    distinct_emails: int
     machine: dict[str, str] = field(default_factory=dict)
 
 
-def _start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "worker", "--concurrency", "1", "--beat"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log_path.open("ab"),
-        start_new_session=True,
-    )
+@dataclass
+class Progress:
+    """What one watch of an import job saw."""
+
+    started_at_rows: int
+    first_progress: float
+    finished: float
+    killed_at: int = 0
+    kill_time: float | None = None
+    resumed_time: float | None = None
+
+    @property
+    def downtime(self) -> float:
+        if self.kill_time is None:
+            return 0.0
+        return (self.resumed_time or self.finished) - self.kill_time
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
+class Stack:
+    """Embedded Postgres and broker, the service without a worker, and one worker, all on
+    ``work``; the worker can be killed and started again."""
 
+    def __init__(self, work: Path, model: str) -> None:
+        self.work = work
+        self.postgres = start_embedded_postgres(work / "var")
+        self.broker = start_embedded_broker(work / "var")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
+            "TALENTMESH_DATABASE_URL": self.postgres.url,
+            "TALENTMESH_BROKER_URL": self.broker.url,
+            "TALENTMESH_DATA_DIR": str(work / "var"),
+            "TALENTMESH_EMBEDDING_MODEL": model,
+            "TALENTMESH_MAX_IMPORT_BYTES": str(2 * 1024**3),
+            # Above a run's budget (60 s), so a running import job is not handed out twice.
+            "TALENTMESH_TASK_VISIBILITY_TIMEOUT": "180",
+            "TALENTMESH_LOG_LEVEL": "WARNING",
+            "HF_HUB_OFFLINE": "1",
+        }
+        self.engine = make_engine(self.postgres.url, pool_size=1)
+        self.service: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            _kill(process)
-
-
-def run(args: argparse.Namespace) -> Result:
-    work = Path(args.data_dir or tempfile.mkdtemp(prefix="bench-import-"))
-    work.mkdir(parents=True, exist_ok=True)
-    log(f"data in {work}; {load()}")
-    data_file = work / "candidates.ndjson"
-    invalid = write_file(data_file, args.rows, args.invalid_every)
-    file_mb = data_file.stat().st_size / 1e6
-    log(f"{args.rows} rows, {len(invalid)} invalid, {file_mb:.1f} MB")
-    reference = reference_rate(args.model, args.reference, 3)
-    log(f"raw encode: {reference:.2f} profiles/s ({args.model}); {load()}")
-
-    postgres = start_embedded_postgres(work / "var")
-    broker = start_embedded_broker(work / "var")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
-        "TALENTMESH_DATABASE_URL": postgres.url,
-        "TALENTMESH_BROKER_URL": broker.url,
-        "TALENTMESH_DATA_DIR": str(work / "var"),
-        "TALENTMESH_EMBEDDING_MODEL": args.model,
-        "TALENTMESH_MAX_IMPORT_BYTES": str(2 * 1024**3),
-        # Above a run's budget (60 s), so a running import job is not handed out twice.
-        "TALENTMESH_TASK_VISIBILITY_TIMEOUT": "180",
-        "TALENTMESH_LOG_LEVEL": "WARNING",
-        "HF_HUB_OFFLINE": "1",
-    }
-    service = worker = None
-    engine = make_engine(postgres.url, pool_size=1)
-    try:
-        service = subprocess.Popen(
+    def start(self) -> httpx.Client:
+        port = free_port()
+        self.service = subprocess.Popen(
             [sys.executable, "-m", "runtime.cli", "serve", "--no-worker", "--port", str(port)],
-            env=env,
+            env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=(work / "service.log").open("ab"),
+            stderr=(self.work / "service.log").open("ab"),
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/health", service)
-        with transaction(make_session_factory(engine)) as session:
+        wait_ready(f"{base}/health", self.service)
+        with transaction(make_session_factory(self.engine)) as session:
             _, key = create_api_key(session, organisation_name=ORGANISATION, scopes="admin")
-        headers = {"Authorization": f"Bearer {key}"}
-        worker = _start_worker(env, work / "worker.log")
-        client = httpx.Client(base_url=base, headers=headers, timeout=600)
-        began = time.perf_counter()
-        response = client.post(
-            "/v1/imports",
-            params={"kind": "candidates"},
-            content=data_file.read_bytes(),
-            headers={"Content-Type": "application/x-ndjson"},
+        self.start_worker()
+        return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=600)
+
+    def start_worker(self) -> None:
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "runtime.cli", "worker", "--concurrency", "1", "--beat"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.work / "worker.log").open("ab"),
+            start_new_session=True,
         )
-        upload_s = time.perf_counter() - began
-        if response.status_code != 202:
-            raise SystemExit(f"upload: {response.status_code} {response.text[:500]}")
-        path = f"/v1/imports/{response.json()['id']}"
-        log(f"staged in {upload_s:.1f} s; importing")
-        killed_at = 0
-        kill_time = resumed_time = None
-        first_progress = None
-        last_report = 0.0
-        while True:
-            state = client.get(path).json()
-            done = state["succeeded_rows"] + state["failed_rows"]
-            now = time.perf_counter()
-            if done and first_progress is None:
-                first_progress = now
-            if kill_time is not None and resumed_time is None and done > killed_at:
-                resumed_time = now
-                log(f"progress again {now - kill_time:.0f} s after the kill")
-            if not killed_at and done >= args.kill_at * args.rows:
-                _kill(worker)
-                killed_at, kill_time = done, now
-                log(f"worker killed at {done} rows; starting it again")
-                worker = _start_worker(env, work / "worker.log")
-            if state["status"] == "completed":
-                finished = now
-                break
-            if now - last_report > 60:
-                rate = state["rows_per_second"]
-                log(f"{done}/{args.rows} rows ({rate} rows/s overall); {load()}")
-                last_report = now
-            time.sleep(2)
-        errors: list[int] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
-            page = client.get(f"{path}/errors", params=params).json()
-            errors += [row["line"] for row in page["data"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
-        with make_session_factory(engine)() as session:
+
+    def kill_worker(self) -> None:
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(timeout=60)
+
+    def stop(self) -> None:
+        for process in (self.worker, self.service):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=60)
+        self.engine.dispose()
+        self.broker.stop()
+        self.postgres.release()
+
+    def counts(self, import_id: str) -> tuple[int, int, int]:
+        """Candidates and distinct emails of the organisation, failed rows of the job."""
+        with make_session_factory(self.engine)() as session:
             org = session.scalars(
                 select(Organisation.id).where(Organisation.name == ORGANISATION)
             ).one()
@@ -254,30 +230,147 @@ def run(args: argparse.Namespace) -> Result:
                 )
             )
             failed = session.scalar(
-                select(func.count()).select_from(ImportRow).where(ImportRow.status == "failed")
+                select(func.count())
+                .select_from(ImportRow)
+                .where(ImportRow.import_id == uuid.UUID(import_id), ImportRow.status == "failed")
             )
-        assert first_progress is not None
-        downtime = (resumed_time or finished) - (kill_time or finished)
-        wall = finished - first_progress
-        active = wall - downtime
+        return int(count or 0), int(emails or 0), int(failed or 0)
+
+    def unfinished_job(self) -> str:
+        """The import job a stopped run left behind."""
+        with make_session_factory(self.engine)() as session:
+            job = session.scalars(
+                select(ImportJob.id)
+                .join(Organisation, Organisation.id == ImportJob.organisation_id)
+                .where(Organisation.name == ORGANISATION, ImportJob.status != "completed")
+                .order_by(ImportJob.created_at.desc())
+            ).first()
+        if job is None:
+            raise SystemExit("no unfinished import job in this data directory")
+        return str(job)
+
+
+def upload(client: httpx.Client, body: bytes) -> str:
+    response = client.post(
+        "/v1/imports",
+        params={"kind": "candidates"},
+        content=body,
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    if response.status_code != 202:
+        raise SystemExit(f"upload: {response.status_code} {response.text[:500]}")
+    return str(response.json()["id"])
+
+
+def watch(stack: Stack, client: httpx.Client, import_id: str, kill_at: int | None) -> Progress:
+    """Poll the job until it completes; SIGKILL the worker once ``kill_at`` rows are done
+    and start it again."""
+    path = f"/v1/imports/{import_id}"
+    progress: Progress | None = None
+    last_report = 0.0
+    while True:
+        state = client.get(path).json()
+        done = state["succeeded_rows"] + state["failed_rows"]
+        now = time.perf_counter()
+        if progress is None:
+            progress = Progress(started_at_rows=done, first_progress=now, finished=now)
+        waiting = progress.kill_time is not None and progress.resumed_time is None
+        if waiting and done > progress.killed_at:
+            progress.resumed_time = now
+            log(f"progress again {now - (progress.kill_time or now):.0f} s after the kill")
+        if kill_at is not None and not progress.killed_at and done >= kill_at:
+            stack.kill_worker()
+            progress.killed_at, progress.kill_time = done, now
+            log(f"worker killed at {done} rows; starting it again")
+            stack.start_worker()
+        if state["status"] == "completed":
+            progress.finished = now
+            return progress
+        if now - last_report > 60:
+            log(f"{done}/{state['total_rows']} rows ({state['rows_per_second']} rows/s); {load()}")
+            last_report = now
+        time.sleep(2)
+
+
+def report_lines(client: httpx.Client, import_id: str) -> list[int]:
+    lines: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
+        page = client.get(f"/v1/imports/{import_id}/errors", params=params).json()
+        lines += [row["line"] for row in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return lines
+
+
+def correct(stack: Stack, client: httpx.Client, lines: list[int]) -> int:
+    """What an integrator does with the report: send the reported lines again, fixed, as a
+    second import. Returns the rows it added."""
+    body = "".join(json.dumps(profile(line - 1)) + "\n" for line in lines).encode()
+    import_id = upload(client, body)
+    watch(stack, client, import_id, None)
+    return int(client.get(f"/v1/imports/{import_id}").json()["succeeded_rows"])
+
+
+def run(args: argparse.Namespace) -> Result:
+    work = Path(args.data_dir or tempfile.mkdtemp(prefix="bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log(f"data in {work}; {load()}")
+    data_file, invalid_file = work / "candidates.ndjson", work / "invalid.json"
+    if args.attach:
+        invalid = json.loads(invalid_file.read_text())
+    else:
+        invalid = write_file(data_file, args.rows, args.invalid_every)
+        invalid_file.write_text(json.dumps(invalid))
+    file_mb = data_file.stat().st_size / 1e6
+    log(f"{args.rows} rows, {len(invalid)} invalid, {file_mb:.1f} MB")
+    reference = reference_rate(args.model, args.reference, 3)
+    log(f"raw encode: {reference:.2f} profiles/s ({args.model}); {load()}")
+
+    stack = Stack(work, args.model)
+    try:
+        client = stack.start()
+        upload_s = 0.0
+        if args.attach:
+            import_id = stack.unfinished_job()
+            log(f"attached to import {import_id}")
+        else:
+            began = time.perf_counter()
+            import_id = upload(client, data_file.read_bytes())
+            upload_s = time.perf_counter() - began
+            log(f"staged in {upload_s:.1f} s; importing")
+        kill_at = None if args.attach else int(args.kill_at * args.rows)
+        progress = watch(stack, client, import_id, kill_at)
+        rows_run = args.rows - progress.started_at_rows
+        reported = report_lines(client, import_id)
+        _, _, failed = stack.counts(import_id)
+        corrected = correct(stack, client, reported) if reported == invalid else 0
+        log(f"{corrected} corrected rows imported again")
+        count, emails, _ = stack.counts(import_id)
+        wall = progress.finished - progress.first_progress
+        active = wall - progress.downtime
         return Result(
             rows=args.rows,
             invalid=len(invalid),
             model=args.model,
             file_mb=round(file_mb, 1),
             upload_s=round(upload_s, 1),
+            attached_at_rows=progress.started_at_rows,
+            rows_this_run=rows_run,
             wall_s=round(wall, 1),
             active_s=round(active, 1),
-            downtime_s=round(downtime, 1),
-            killed_at_rows=killed_at,
-            rows_per_s_active=round(args.rows / active, 2),
-            rows_per_s_wall=round(args.rows / wall, 2),
+            downtime_s=round(progress.downtime, 1),
+            killed_at_rows=progress.killed_at,
+            rows_per_s_active=round(rows_run / active, 2),
+            rows_per_s_wall=round(rows_run / wall, 2),
             reference_profiles_per_s=round(reference, 2),
-            ratio=round(args.rows / active / reference, 2),
-            candidates=int(count or 0),
-            distinct_emails=int(emails or 0),
-            failed_rows=int(failed or 0),
-            report_lines_match=errors == invalid,
+            ratio=round(rows_run / active / reference, 2),
+            failed_rows=failed,
+            report_lines_match=reported == invalid,
+            corrected_rows=corrected,
+            candidates=count,
+            distinct_emails=emails,
             machine={
                 "date": datetime.now(UTC).isoformat(timespec="seconds"),
                 "cpus": str(os.cpu_count()),
@@ -286,11 +379,7 @@ def run(args: argparse.Namespace) -> Result:
             },
         )
     finally:
-        _stop(worker)
-        _stop(service)
-        engine.dispose()
-        broker.stop()
-        postgres.release()
+        stack.stop()
 
 
 def main() -> None:
@@ -301,14 +390,22 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_EMBEDDING_MODEL)
     parser.add_argument("--reference", type=int, default=300, help="profiles in raw encode")
     parser.add_argument("--data-dir", help="keep the database and file here")
+    parser.add_argument(
+        "--attach",
+        action="store_true",
+        help="continue the unfinished import a stopped run left in --data-dir",
+    )
     parser.add_argument("--json", help="also write the result here")
     args = parser.parse_args()
+    if args.attach and not args.data_dir:
+        parser.error("--attach needs --data-dir")
     result = run(args)
-    valid = result.rows - result.invalid
     print()
     print(
         f"rows {result.rows} ({result.invalid} invalid), model {result.model}, {result.file_mb} MB"
     )
+    if result.attached_at_rows:
+        print(f"attached at             {result.attached_at_rows:>10} rows done")
     print(f"upload and staging      {result.upload_s:>10.1f} s")
     print(f"import, worker running  {result.rows_per_s_active:>10.2f} rows/s ({result.active_s} s)")
     print(f"import, wall            {result.rows_per_s_wall:>10.2f} rows/s ({result.wall_s} s)")
@@ -318,15 +415,17 @@ def main() -> None:
     print(f"raw encode, same texts  {result.reference_profiles_per_s:>10.2f} profiles/s")
     print(f"ratio                   {result.ratio:>10.2f}")
     ok = (
-        result.candidates == valid
-        and result.distinct_emails == valid
-        and result.failed_rows == result.invalid
+        result.failed_rows == result.invalid
         and result.report_lines_match
+        and result.corrected_rows == result.invalid
+        and result.candidates == result.rows
+        and result.distinct_emails == result.rows
     )
     print(
-        f"candidates {result.candidates} (expected {valid}), distinct emails "
-        f"{result.distinct_emails}, failed rows {result.failed_rows}, report lines match: "
-        f"{result.report_lines_match} -> {'OK' if ok else 'MISMATCH'}"
+        f"failed rows {result.failed_rows} (expected {result.invalid}), report lines match: "
+        f"{result.report_lines_match}, corrected rows imported {result.corrected_rows}; "
+        f"candidates {result.candidates} (expected {result.rows}), distinct emails "
+        f"{result.distinct_emails} -> {'OK' if ok else 'MISMATCH'}"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(asdict(result), indent=2))

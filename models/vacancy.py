@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal, get_args
 
 from sqlalchemy import (
     ARRAY,
@@ -25,8 +26,9 @@ from models.base import Base, IdMixin, TimestampMixin
 from models.location import LocationMixin
 from models.matching import IndexedMixin
 
-VACANCY_STATUSES = ("draft", "open", "closed")
-EMPLOYMENT_TYPES = (
+# The types the API validates and the values the table's CHECK constraints allow, in one place.
+VacancyStatus = Literal["draft", "open", "closed"]
+EmploymentType = Literal[
     "full_time",
     "part_time",
     "contract",
@@ -35,8 +37,11 @@ EMPLOYMENT_TYPES = (
     "volunteer",
     "per_diem",
     "other",
-)
-SALARY_PERIODS = ("hour", "day", "week", "month", "year")
+]
+SalaryPeriod = Literal["hour", "day", "week", "month", "year"]
+VACANCY_STATUSES: tuple[str, ...] = get_args(VacancyStatus)
+EMPLOYMENT_TYPES: tuple[str, ...] = get_args(EmploymentType)
+SALARY_PERIODS: tuple[str, ...] = get_args(SalaryPeriod)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

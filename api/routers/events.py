@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.pagination import decode_integers, encode_integers
+from api.pagination import decode_integers, encode_integers, link_next
 from api.problems import problem_responses
 from integration.events import service
 from integration.events.catalogue import EVENT_TYPES, readable_types
@@ -62,7 +62,5 @@ def list_events(
     after = (position[0], position[1]) if position else None
     rows, more = service.feed(session, principal.organisation_id, readable, after, limit)
     next_since = encode_integers(secret, rows[-1].txid, rows[-1].id) if rows else since
-    if next_since is not None:
-        next_url = request.url.include_query_params(since=next_since)
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    link_next(request, response, since=next_since)
     return EventPage(data=[service.to_out(r) for r in rows], next_since=next_since, has_more=more)

@@ -17,8 +17,9 @@ from api.pagination import (
     Page,
     decode_cursor,
     decode_integers,
-    encode_cursor,
     encode_integers,
+    link_next,
+    paginate,
 )
 from api.problems import problem_responses
 from integration.imports import repository, service
@@ -167,13 +168,7 @@ def list_imports(
         limit=limit,
         before_id=decode_cursor(secret, cursor),
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(secret, rows[-1].id)
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return Page[ImportOut](data=[service.to_out(job) for job in rows], next_cursor=next_cursor)
+    return paginate(request, response, rows, limit=limit, secret=secret, to_out=service.to_out)
 
 
 @router.get(
@@ -211,9 +206,7 @@ def import_errors(
         limit=limit,
     )
     next_cursor = encode_integers(secret, last) if last is not None else None
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    link_next(request, response, cursor=next_cursor, limit=limit)
     return RowErrorPage(data=page, next_cursor=next_cursor)
 
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from api.deps import SearchScope, SessionDep, SettingsDep
-from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset
+from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset, link_next
 from api.problems import problem_responses
 from matching.candidates import service as candidates
 from matching.retrieval import announce, service
@@ -130,8 +130,7 @@ def _page(
     if len(items) <= offset + limit:
         return None
     cursor = encode_offset(settings.secret_key.get_secret_value(), offset + limit)
-    next_url = request.url.include_query_params(cursor=cursor, limit=limit)
-    response.headers["Link"] = f'<{next_url}>; rel="next"'
+    link_next(request, response, cursor=cursor, limit=limit)
     return cursor
 
 

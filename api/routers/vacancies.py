@@ -18,7 +18,8 @@ from integration.formats import jobposting
 from matching.indexing.service import index_vacancy
 from matching.retrieval import announce
 from matching.vacancies import repository, service
-from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyStatus, VacancyUpdate
+from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
+from models.vacancy import VacancyStatus
 
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 

@@ -15,6 +15,7 @@ from api.pagination import (
     decode_cursor,
     decode_integers,
     encode_integers,
+    link_next,
     paginate,
 )
 from api.problems import problem_responses
@@ -165,9 +166,7 @@ def list_deliveries(
         before_id=position[0] if position else None,
     )
     next_cursor = encode_integers(secret, last) if last is not None else None
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    link_next(request, response, cursor=next_cursor, limit=limit)
     return DeliveryPage(data=page, next_cursor=next_cursor)
 
 

@@ -181,3 +181,13 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def as_object(value: Any, path: str, problems: Problems) -> dict[str, Any]:
+    """``value`` as an object; absent is empty, anything else a problem at ``path``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.add(path, "must be an object")
+        return {}
+    return value

@@ -13,7 +13,15 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integration.formats.common import Problems, as_list, country_code, instant, text, validated
+from integration.formats.common import (
+    Problems,
+    as_list,
+    as_object,
+    country_code,
+    instant,
+    text,
+    validated,
+)
 from matching.vacancies.schemas import VacancyCreate, VacancyOut
 
 CONTEXT = "https://schema.org/"
@@ -64,15 +72,6 @@ _PATHS = {
 _HOURS = re.compile(r"(\d+(?:[.,]\d+)?)")
 
 
-def _object(value: Any, path: str, problems: Problems) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.add(path, "must be an object")
-        return {}
-    return value
-
-
 def _date(document: dict[str, Any], key: str, problems: Problems) -> Any:
     raw = text(document.get(key))
     if raw is None:
@@ -89,12 +88,12 @@ def _location(document: dict[str, Any], problems: Problems) -> dict[str, Any] | 
         problems.ignored.append("jobLocation.1")
     if not places:
         return None
-    place = _object(places[0], "jobLocation", problems)
+    place = as_object(places[0], "jobLocation", problems)
     problems.ignore(place, {"address", "geo"}, "jobLocation.")
     address = place.get("address")
     if isinstance(address, str):
         address = {"addressLocality": address}
-    address = _object(address, "jobLocation.address", problems)
+    address = as_object(address, "jobLocation.address", problems)
     problems.ignore(address, _ADDRESS, "jobLocation.address.")
     country = address.get("addressCountry")
     if isinstance(country, dict):
@@ -104,7 +103,7 @@ def _location(document: dict[str, Any], problems: Problems) -> dict[str, Any] | 
         code = country_code(str(country))
         if code is None:
             problems.add("jobLocation.address.addressCountry", f"unknown country {country!r}")
-    geo = _object(place.get("geo"), "jobLocation.geo", problems)
+    geo = as_object(place.get("geo"), "jobLocation.geo", problems)
     location = {
         "street": text(address.get("streetAddress")),
         "postal_code": text(address.get("postalCode")),
@@ -140,7 +139,7 @@ def _amount(value: Any, path: str, problems: Problems) -> Decimal | None:
 
 
 def _salary(document: dict[str, Any], problems: Problems) -> dict[str, Any] | None:
-    salary = _object(document.get("baseSalary"), "baseSalary", problems)
+    salary = as_object(document.get("baseSalary"), "baseSalary", problems)
     if not salary:
         return None
     problems.ignore(salary, {"currency", "value"}, "baseSalary.")

@@ -14,6 +14,7 @@ from typing import Any
 from integration.formats.common import (
     Problems,
     as_list,
+    as_object,
     language_code,
     language_name,
     text,
@@ -46,15 +47,6 @@ _PATHS = {
 }
 
 
-def _object(value: Any, path: str, problems: Problems) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.add(path, "must be an object")
-        return {}
-    return value
-
-
 def _basics(basics: dict[str, Any], problems: Problems) -> dict[str, Any]:
     problems.ignore(basics, _BASICS, "basics.")
     fields: dict[str, Any] = {
@@ -65,7 +57,7 @@ def _basics(basics: dict[str, Any], problems: Problems) -> dict[str, Any]:
         "website": text(basics.get("url")),
         "summary": text(basics.get("summary")) or "",
     }
-    location = _object(basics.get("location"), "basics.location", problems)
+    location = as_object(basics.get("location"), "basics.location", problems)
     problems.ignore(location, _LOCATION, "basics.location.")
     place = {
         "street": text(location.get("address")),
@@ -78,7 +70,7 @@ def _basics(basics: dict[str, Any], problems: Problems) -> dict[str, Any]:
         fields["location"] = place
     profiles = []
     for index, item in enumerate(as_list(basics.get("profiles"))):
-        profile = _object(item, f"basics.profiles.{index}", problems)
+        profile = as_object(item, f"basics.profiles.{index}", problems)
         problems.ignore(profile, {"network", "username", "url"}, f"basics.profiles.{index}.")
         profiles.append({k: profile.get(k) for k in ("network", "username", "url")})
     fields["profiles"] = profiles
@@ -89,7 +81,7 @@ def _work(items: list[Any], problems: Problems) -> list[dict[str, Any]]:
     work = []
     for index, item in enumerate(items):
         path = f"work.{index}"
-        job = _object(item, path, problems)
+        job = as_object(item, path, problems)
         problems.ignore(job, _WORK, path + ".")
         position = text(job.get("position"))
         if not position:
@@ -118,7 +110,7 @@ def _education(items: list[Any], problems: Problems) -> list[dict[str, Any]]:
     education = []
     for index, item in enumerate(items):
         path = f"education.{index}"
-        entry = _object(item, path, problems)
+        entry = as_object(item, path, problems)
         problems.ignore(entry, _EDUCATION, path + ".")
         end = text(entry.get("endDate"))
         year = year_month(end) if end else None
@@ -136,7 +128,7 @@ def _education(items: list[Any], problems: Problems) -> list[dict[str, Any]]:
 def _skills(items: list[Any], problems: Problems) -> list[str]:
     skills: list[str] = []
     for index, item in enumerate(items):
-        entry = _object(item, f"skills.{index}", problems)
+        entry = as_object(item, f"skills.{index}", problems)
         problems.ignore(entry, {"name", "keywords"}, f"skills.{index}.")
         name = text(entry.get("name"))
         skills += [name] if name else []
@@ -147,7 +139,7 @@ def _skills(items: list[Any], problems: Problems) -> list[str]:
 def _languages(items: list[Any], problems: Problems) -> list[str]:
     codes = []
     for index, item in enumerate(items):
-        entry = _object(item, f"languages.{index}", problems)
+        entry = as_object(item, f"languages.{index}", problems)
         problems.ignore(entry, {"language"}, f"languages.{index}.")
         name = text(entry.get("language")) or ""
         code = language_code(name)
@@ -165,9 +157,9 @@ def to_candidate(document: Any) -> tuple[CandidateCreate, list[str]]:
         problems.add("body", "a JSON Resume document is a JSON object")
         problems.raise_if_any("JSON Resume document")
     problems.ignore(document, _TOP)
-    meta = _object(document.get("meta"), "meta", problems)
+    meta = as_object(document.get("meta"), "meta", problems)
     problems.ignore(meta, {"externalId", "canonical", "version", "lastModified"}, "meta.")
-    data = _basics(_object(document.get("basics"), "basics", problems), problems)
+    data = _basics(as_object(document.get("basics"), "basics", problems), problems)
     data["experience"] = _work(as_list(document.get("work")), problems)
     data["education"] = _education(as_list(document.get("education")), problems)
     data["skills"] = _skills(as_list(document.get("skills")), problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import (
@@ -25,19 +25,7 @@ from matching.types import (
     SkillList,
     StrictModel,
 )
-
-EmploymentType = Literal[
-    "full_time",
-    "part_time",
-    "contract",
-    "temporary",
-    "internship",
-    "volunteer",
-    "per_diem",
-    "other",
-]
-VacancyStatus = Literal["draft", "open", "closed"]
-SalaryPeriod = Literal["hour", "day", "week", "month", "year"]
+from models.vacancy import EmploymentType, SalaryPeriod, VacancyStatus
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=100_000)]
