@@ -5,22 +5,25 @@ request answers 422; a request whose twin is still running answers 409.
 Keys belong to the credentials they came with (a digest of the ``Authorization`` header),
 so two clients never collide. Only responses below 500 are stored: after a server error the
 key can be used again. A key whose first request died with its process (``running`` for
-longer than ``ABANDONED``) is taken over by the next request with the same body.
+longer than ``ABANDONED`` without a heartbeat) is taken over by the next request with the
+same body.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import json
+import re
 from datetime import timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import send_problem
 from models import IdempotencyKey
 from models.base import utcnow
 from models.db import transaction
@@ -28,6 +31,9 @@ from models.db import transaction
 HEADER = b"idempotency-key"
 KEEP = timedelta(hours=24)
 ABANDONED = timedelta(minutes=2)
+# A running request marks its key alive this often, so a slow one (a large upload) is never
+# taken for dead and run a second time.
+HEARTBEAT_SECONDS = 30.0
 MAX_KEY = 255
 
 
@@ -50,11 +56,12 @@ class IdempotencyMiddleware:
         if not key or len(key) > MAX_KEY:
             await _problem(send, scope, 422, "Idempotency-Key must be 1 to 255 characters")
             return
-        body, replay_receive = await _read_body(receive)
+        read = await _read_body(receive)
+        if read is None:
+            return  # the client left before its request arrived: nothing to run or answer
+        body, replay_receive = read
         credentials = hashlib.sha256(headers[b"authorization"]).hexdigest()
-        digest = hashlib.sha256(
-            b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
+        digest = _request_digest(scope, headers.get(b"content-type", b""), body)
         factory: sessionmaker[Session] = scope["app"].state.session_factory
         claim = await anyio.to_thread.run_sync(_claim, factory, credentials, key, digest)
         if isinstance(claim, IdempotencyKey):
@@ -76,19 +83,54 @@ class IdempotencyMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
+        heartbeat = asyncio.create_task(_keep_alive(factory, credentials, key))
         try:
             await self.app(scope, replay_receive, capture)
         finally:
+            heartbeat.cancel()
             await anyio.to_thread.run_sync(_finish, factory, credentials, key, captured)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+def _request_digest(scope: Scope, content_type: bytes, body: bytes) -> str:
+    """What makes two requests the same: path, query and body. A multipart boundary is
+    picked at random per request, so it is replaced by a fixed token first: a retried
+    upload of the same file is the same request."""
+    match = re.search(rb'boundary="?([^";]+)"?', content_type)
+    if content_type.lower().startswith(b"multipart/") and match:
+        body = body.replace(match.group(1), b"boundary")
+    return hashlib.sha256(
+        b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body])
+    ).hexdigest()
+
+
+async def _keep_alive(factory: sessionmaker[Session], scope: str, key: str) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await anyio.to_thread.run_sync(_touch, factory, scope, key)
+
+
+def _touch(factory: sessionmaker[Session], scope: str, key: str) -> None:
+    with transaction(factory) as session:
+        session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.scope == scope,
+                IdempotencyKey.key == key,
+                IdempotencyKey.state == "running",
+            )
+            .values(created_at=utcnow())
+        )
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive] | None:
+    """The whole body and a ``receive`` that gives it again; None when the client
+    disconnected part way (a truncated body must never run, nor claim the key)."""
     chunks: list[bytes] = []
     more = True
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     body = b"".join(chunks)
@@ -172,29 +214,12 @@ async def _replay(send: Send, row: IdempotencyKey) -> None:
 
 
 async def _problem(send: Send, scope: Scope, status: int, detail: str) -> None:
-
-    slug = {409: "conflict", 422: "idempotency-key"}[status]
-    title = {409: "Conflict", 422: "Idempotency-Key misused"}[status]
-    body = json.dumps(
-        {
-            "type": f"/problems/{slug}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": scope["path"],
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    slug, title = (
+        ("conflict", "Conflict")
+        if status == 409
+        else ("idempotency-key", "Idempotency-Key misused")
     )
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(send, scope, status=status, slug=slug, title=title, detail=detail)
 
 
 def prune(factory: sessionmaker[Session]) -> int:

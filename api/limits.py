@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_MEDIA_TYPE, problem_type
+from api.problems import send_problem
 from runtime.errors import PayloadTooLargeError
 
 
@@ -67,24 +65,12 @@ class BodySizeLimitMiddleware:
 
     @staticmethod
     async def _reject(scope: Scope, send: Send, limit: int) -> None:
-        body = json.dumps(
-            {
-                "type": problem_type("payload-too-large"),
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"the request body exceeds {limit} bytes",
-                "instance": scope["path"],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        await send_problem(
+            send,
+            scope,
+            status=413,
+            slug="payload-too-large",
+            title="Payload too large",
+            detail=f"the request body exceeds {limit} bytes",
+            headers=[(b"connection", b"close")],
         )
-        await send({"type": "http.response.body", "body": body})

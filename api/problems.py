@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from runtime.errors import TalentMeshError
 
@@ -52,6 +54,41 @@ class ProblemResponse(JSONResponse):
 
 def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
+
+
+async def send_problem(
+    send: Send,
+    scope: Scope,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """A problem response sent straight from ASGI middleware, which answers before any
+    route (and its exception handlers) runs."""
+    body = json.dumps(
+        {
+            "type": problem_type(slug),
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                *(headers or []),
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def problem(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import math
 import time
@@ -24,7 +23,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_MEDIA_TYPE, problem_type
+from api.problems import send_problem
 
 logger = logging.getLogger(__name__)
 
@@ -118,25 +117,12 @@ class RateLimitMiddleware:
 async def _too_many(
     send: Send, scope: Scope, headers: list[tuple[bytes, bytes]], retry_after: int
 ) -> None:
-    body = json.dumps(
-        {
-            "type": problem_type("rate-limited"),
-            "title": "Too many requests",
-            "status": 429,
-            "detail": f"this API key made too many requests; try again in {retry_after} s",
-            "instance": scope["path"],
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                *headers,
-                (b"retry-after", str(retry_after).encode()),
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    await send_problem(
+        send,
+        scope,
+        status=429,
+        slug="rate-limited",
+        title="Too many requests",
+        detail=f"this API key made too many requests; try again in {retry_after} s",
+        headers=[*headers, (b"retry-after", str(retry_after).encode())],
     )
-    await send({"type": "http.response.body", "body": body})

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import Message, Receive, Scope, Send
 
-from api.idempotency import _claim
-from models import Vacancy
+from api.idempotency import ABANDONED, IdempotencyMiddleware, _claim, _touch
+from models import IdempotencyKey, Vacancy
+from models.base import utcnow
 from tests.conftest import KeyMaker, bearer
 
 
@@ -74,3 +78,59 @@ def test_a_running_twin_is_409(
     )
     assert twin.status_code == 409
     assert _count(db) == 0
+
+
+def test_a_running_request_keeps_its_key_alive(
+    session_factory: sessionmaker[Session], admin: dict[str, str]
+) -> None:
+    scope = hashlib.sha256(admin["Authorization"].encode()).hexdigest()
+    assert _claim(session_factory, scope, "slow", "d") == "claimed"
+    with session_factory.begin() as session:
+        row = session.get(IdempotencyKey, (scope, "slow"))
+        assert row is not None
+        row.created_at = utcnow() - ABANDONED - timedelta(seconds=1)
+    # The heartbeat of the first request, still running, comes before the retry.
+    _touch(session_factory, scope, "slow")
+    assert _claim(session_factory, scope, "slow", "d") == "running"
+
+
+def test_a_retried_upload_is_the_same_request_whatever_its_boundary(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    headers = admin | {"Idempotency-Key": "upload-1"}
+    files = {"file": ("kandidaten.ndjson", b'{"name": "Eva de Vries"}\n', "application/x-ndjson")}
+    first = client.post("/v1/imports", params={"kind": "candidates"}, files=files, headers=headers)
+    again = client.post("/v1/imports", params={"kind": "candidates"}, files=files, headers=headers)
+    assert first.status_code == again.status_code == 202, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_body_cut_off_by_a_disconnect_runs_nothing() -> None:
+    ran: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ran.append(scope)
+
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"name": "Eva', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/imports",
+        "query_string": b"kind=candidates",
+        "headers": [(b"idempotency-key", b"cut"), (b"authorization", b"Bearer x")],
+    }
+    asyncio.run(IdempotencyMiddleware(app)(scope, receive, send))
+    assert ran == []
+    assert sent == []
