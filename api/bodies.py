@@ -39,9 +39,10 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {exc}"}]
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {message}"}]
         ) from exc
 
 

@@ -10,6 +10,7 @@ runner takes them. Several runners can share an import.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from uuid import UUID
 
 from celery import Celery
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.events import service as events
@@ -30,6 +31,9 @@ from models import ImportJob, ImportRow
 from runtime.errors import TalentMeshError
 from runtime.outbox import unit_of_work
 
+logger = logging.getLogger(__name__)
+
+UNEXPECTED = [{"field": "row", "message": "this row could not be imported (the error is logged)"}]
 BATCH = 64
 # A runner keeps at it this long, then hands over (its job re-enqueues itself), so other
 # jobs get their turn and no broker message is held near its visibility timeout.
@@ -73,6 +77,8 @@ def _read(row: ImportRow) -> Any:
         data = json.loads(row.raw or "")
     except ValueError as exc:
         raise RowError([{"field": "row", "message": f"not JSON: {exc}"}]) from exc
+    except RecursionError as exc:
+        raise RowError([{"field": "row", "message": "not JSON: nested too deeply"}]) from exc
     if not isinstance(data, dict):
         raise RowError([{"field": "row", "message": "each row must be a JSON object"}])
     if ROW_PROBLEM in data:
@@ -103,6 +109,16 @@ def run_batch(session: Session, import_id: UUID, model: str) -> BatchResult:
         except (RowError, ValidationError, TalentMeshError, IntegrityError, DataError) as exc:
             outcomes.append(
                 {"line": row.line, "status": "failed", "record_id": None, "errors": _errors(exc)}
+            )
+            continue
+        except (OperationalError, InterfaceError):
+            raise  # the database went away: the whole batch runs again later
+        except Exception:
+            # A row nothing above foresaw must not stall the import in a loop of retries:
+            # it is reported like any bad row, and the cause is logged for us.
+            logger.exception("import %s line %s failed unexpectedly", import_id, row.line)
+            outcomes.append(
+                {"line": row.line, "status": "failed", "record_id": None, "errors": UNEXPECTED}
             )
             continue
         ignored.update(set(left_out))

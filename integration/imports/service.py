@@ -114,7 +114,7 @@ def cancel(session: Session, organisation_id: UUID, import_id: UUID) -> ImportJo
 def _parsed(raw: str | None) -> Any:
     try:
         return json.loads(raw or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw
 
 

@@ -91,7 +91,10 @@ def decode(data: bytes) -> str:
 
 
 def _ndjson(text: str) -> list[tuple[int, str]]:
-    return [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    # Lines end at \n (or \r\n) only: str.splitlines() would also split at U+2028, U+0085
+    # and the like, which JSON allows inside strings, and cut one record in two.
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
+    return [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
 
 
 def _cell(column: str, value: str, lists: set[str], jsons: set[str]) -> Any:

@@ -275,3 +275,35 @@ def test_multipart_upload_and_idempotency(client: TestClient, admin: dict[str, s
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["idempotent-replayed"] == "true"
     assert len(client.get("/v1/imports", headers=admin).json()["data"]) == 2
+
+
+def test_ndjson_lines_end_at_newlines_only(
+    app: FastAPI, client: TestClient, admin: dict[str, str], db: Session, session_factory: Any
+) -> None:
+    # U+2028 and U+0085 are valid inside JSON strings; a line splitter that honours them
+    # would cut this record in two.
+    summary = "Archivaris\u2028collectiebeheer\x85en digitalisering"
+    first = json.dumps({"name": "Eva de Vries", "summary": summary}, ensure_ascii=False)
+    body = "\r\n".join([first, "[" * 100_000, json.dumps({"name": "Femke Jansen"}), ""]).encode()
+    job = _start(client, admin | NDJSON, body, kind="candidates")
+    assert job["total_rows"] == 3
+    _run(app, session_factory, job["id"])
+    report = client.get(f"/v1/imports/{job['id']}/errors", headers=admin).json()
+    assert [(r["line"], r["errors"][0]["message"]) for r in report["data"]] == [
+        (2, "not JSON: nested too deeply")
+    ]
+    stored = db.scalars(select(Candidate).order_by(Candidate.name)).all()
+    assert [(c.name, c.summary) for c in stored] == [
+        ("Eva de Vries", summary),
+        ("Femke Jansen", ""),
+    ]
+
+
+def test_deeply_nested_json_body_is_a_400(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.post(
+        "/v1/candidates?format=jsonresume",
+        content=b"[" * 100_000,
+        headers=admin | {"Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
