@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         "separated. The default retries for about 27 hours (Standard Webhooks' schedule); when "
         "every retry failed too, the endpoint is disabled.",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, private, link-local and other non-public "
+        "addresses. Off in production: a webhook URL must not reach services inside the "
+        "network. On for development and tests, whose receivers run locally.",
+    )
     event_retention_days: int = Field(
         default=30,
         ge=1,

@@ -67,6 +67,8 @@ def settings(
         data_dir=tmp_path_factory.mktemp("var"),
         # Tests make many requests with one key; tests/api/test_rate_limits.py sets its own.
         rate_limit="100000/60",
+        # Test receivers listen on this machine.
+        webhook_allow_private=True,
     )
 
 

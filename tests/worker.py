@@ -74,6 +74,8 @@ def worker_env(
         # A task held by a worker that died is handed out again after 5 s.
         "TALENTMESH_TASK_VISIBILITY_TIMEOUT": "5",
         "TALENTMESH_LOG_LEVEL": "INFO",
+        # Test receivers (webhooks, SMTP) listen on this machine.
+        "TALENTMESH_WEBHOOK_ALLOW_PRIVATE": "true",
         "HF_HUB_OFFLINE": "1",
     }
     return env | {f"TALENTMESH_{name.upper()}": value for name, value in extra.items()}

@@ -42,13 +42,20 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
     responses=problem_responses(401, 403, 422),
 )
 def create_endpoint(
-    payload: EndpointCreate, principal: WebhooksWrite, session: SessionDep, response: Response
+    payload: EndpointCreate,
+    principal: WebhooksWrite,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> EndpointCreated:
     """Register a URL for a list of event types (`*` for all). The response carries the
     signing `secret` (shown only here) and the id of a `webhook.ping` delivery sent at once.
     Subscribing to an event type needs the read scope of what it is about (for example
-    `candidates:read` for `candidate.created`)."""
+    `candidates:read` for `candidate.created`). The URL must resolve to public addresses:
+    loopback, private, link-local and reserved ones are refused (unless the service allows
+    them with `TALENTMESH_WEBHOOK_ALLOW_PRIVATE`, for development)."""
     service.check_readable(payload.events, principal.allows)
+    service.check_target(str(payload.url), allow_private=settings.webhook_allow_private)
     endpoint, ping_id = service.create(session, principal.organisation_id, payload)
     response.headers["Location"] = f"/v1/webhooks/{endpoint.id}"
     return EndpointCreated(
@@ -92,12 +99,18 @@ def get_endpoint(endpoint_id: UUID, principal: WebhooksRead, session: SessionDep
     responses=problem_responses(401, 403, 404, 422),
 )
 def update_endpoint(
-    endpoint_id: UUID, payload: EndpointUpdate, principal: WebhooksWrite, session: SessionDep
+    endpoint_id: UUID,
+    payload: EndpointUpdate,
+    principal: WebhooksWrite,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> EndpointOut:
     """Change the URL, the event types or the description, or enable or disable the
     endpoint. Enabling it again sends the deliveries that waited, in order."""
     if payload.events is not None:
         service.check_readable(payload.events, principal.allows)
+    if payload.url is not None:
+        service.check_target(str(payload.url), allow_private=settings.webhook_allow_private)
     endpoint = service.update(session, principal.organisation_id, endpoint_id, payload)
     return service.to_out(endpoint)
 

@@ -24,7 +24,10 @@ def settled_after(
     after: tuple[int, int] | None,
     limit: int,
 ) -> list[Event]:
-    """Up to ``limit`` events after the position ``after`` (txid, id), in commit-safe order."""
+    """Up to ``limit`` events after the position ``after`` (txid, id). The order never skips
+    an event whose transaction commits late; it is the order in which transactions began
+    writing, so two that changed one resource at about the same time can come out in the
+    other order than they committed: ``sequence`` (the id) orders one resource's events."""
     query = select(Event).where(
         Event.organisation_id == organisation_id,
         Event.type.in_(types),

@@ -17,6 +17,11 @@ class ResourceRef(BaseModel):
 class ChangeEvent(BaseModel):
     id: UUID = Field(description="Unique per event; also the `webhook-id` header.")
     type: str = Field(examples=["vacancy.updated"])
+    sequence: int = Field(
+        description="Increases with every event. Two events of one resource are in the order "
+        "of their changes by `sequence`: a consumer that applies changes per resource skips "
+        "an event whose `sequence` is below the last one it applied for that resource."
+    )
     timestamp: datetime = Field(description="When the change was made.")
     resource: ResourceRef
     data: dict[str, Any] = Field(description="The resource as the API returns it after the change.")

@@ -77,6 +77,9 @@ def to_out(event: Event) -> ChangeEvent:
     return ChangeEvent(
         id=event.uid,
         type=event.type,
+        # Assigned when the event row is written, which for one resource happens while the
+        # change holds that resource's row lock: later changes get higher numbers.
+        sequence=event.id,
         timestamp=event.occurred_at,
         resource=ResourceRef(type=event.resource_type, id=event.resource_id),
         data=event.data,

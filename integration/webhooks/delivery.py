@@ -23,7 +23,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.events.service import to_out
-from integration.webhooks import repository
+from integration.webhooks import repository, targets
 from models import WebhookAttempt, WebhookEndpoint
 from models.base import utcnow
 from models.db import transaction
@@ -88,9 +88,11 @@ def claim(session: Session, endpoint_id: UUID, lease: timedelta) -> list[Message
     ]
 
 
-def send(http: httpx.Client, message: Message) -> Outcome:
+def send(http: httpx.Client, message: Message, *, allow_private: bool = False) -> Outcome:
     """One attempt. Only a 2xx answer counts; redirects are not followed (the convention
     treats them as failures, and following one could leak the payload elsewhere)."""
+    if not allow_private and (refused := targets.refusal(message.url)) is not None:
+        return Outcome(False, None, f"not sent: {refused}", 0.0, None)
     headers = signed_headers(message.secrets, message.message_id, message.body)
     headers["user-agent"] = "TalentMesh-Webhooks/1.0"
     started = time.perf_counter()
@@ -173,6 +175,7 @@ def run(
     *,
     timeout: float,
     schedule: list[int],
+    allow_private: bool = False,
     budget: float = RUN_BUDGET_SECONDS,
 ) -> tuple[int, bool]:
     """Deliver what is due for one endpoint until nothing is or the budget is spent.
@@ -187,7 +190,7 @@ def run(
             if not messages:
                 return made, False
             for message in messages:
-                outcome = send(http, message)
+                outcome = send(http, message, allow_private=allow_private)
                 with transaction(factory) as session:
                     record(session, message, outcome, schedule)
                 made += 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from integration.events import service as events
 from integration.events.catalogue import ALL, EVENT_TYPES
-from integration.webhooks import repository
+from integration.webhooks import repository, targets
 from integration.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -22,7 +22,13 @@ from integration.webhooks.schemas import (
 )
 from models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from models.base import utcnow
-from runtime.errors import ConflictError, NotFoundError, PermissionDeniedError
+from runtime.errors import (
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
 from runtime.webhook_signing import new_secret
 
 # A rotated-out secret keeps signing this long, so receivers can switch without a gap.
@@ -62,10 +68,21 @@ def get(session: Session, organisation_id: UUID, endpoint_id: UUID) -> WebhookEn
     return endpoint
 
 
+def check_target(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL the worker must not call (see ``targets``) with a 422 naming it."""
+    refused = None if allow_private else targets.refusal(url)
+    if refused is not None:
+        raise ValidationFailedError(
+            f"this URL cannot receive webhooks: {refused}",
+            errors=[FieldError("url", f"cannot receive webhooks: {refused}")],
+        )
+
+
 def create(
     session: Session, organisation_id: UUID, payload: EndpointCreate
 ) -> tuple[WebhookEndpoint, UUID]:
-    """Register an endpoint and queue a ``webhook.ping`` to it; returns the ping delivery."""
+    """Register an endpoint and queue a ``webhook.ping`` to it; returns the ping delivery.
+    The URL was checked with ``check_target``."""
     endpoint = WebhookEndpoint(
         organisation_id=organisation_id,
         url=str(payload.url),

@@ -28,6 +28,7 @@ def deliver(self: Task[Any, Any], endpoint_id: str) -> int:
         UUID(endpoint_id),
         timeout=settings.webhook_timeout,
         schedule=settings.retry_schedule,
+        allow_private=settings.webhook_allow_private,
     )
     if more:
         self.app.send_task(DELIVER, kwargs={"endpoint_id": endpoint_id})

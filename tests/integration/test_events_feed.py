@@ -47,6 +47,7 @@ def test_changes_appear_once_in_order_and_polling_goes_on(live: Live) -> None:
     assert page["has_more"] is True
     assert page["data"][1]["data"]["title"] == "Archivist"
     assert page["data"][0]["resource"] == {"type": "vacancy", "id": vacancy["id"]}
+    assert page["data"][0]["sequence"] < page["data"][1]["sequence"]
     rest = _feed(live, since=page["next_since"])
     assert [e["type"] for e in rest["data"]] == [
         "application.created",

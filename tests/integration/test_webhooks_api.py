@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from integration.webhooks import delivery, targets
+from runtime.settings import Settings
 from tests.conftest import KeyMaker, bearer
+from tests.live import live_organisation
 
 HOOK = {"url": "https://ats.example/hooks/talentmesh", "events": ["vacancy.created"]}
 
@@ -136,3 +143,41 @@ def test_another_organisations_endpoints_are_invisible(
     client.post("/v1/vacancies", json={"title": "Archivaris"}, headers=archive)
     deliveries = client.get(f"{path}/deliveries", headers=kb).json()["data"]
     assert [d["event_type"] for d in deliveries] == ["webhook.ping"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_urls_inside_the_network_are_refused(
+    url: str, settings: Settings, engine: Engine, db: Session
+) -> None:
+    with live_organisation(engine, settings, webhook_allow_private=False) as live:
+        refused = live.client.post("/v1/webhooks", json={**HOOK, "url": url}, headers=live.headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        [error] = refused.json()["errors"]
+        assert error["field"] == "url"
+        assert "private, local or reserved" in error["message"]
+        assert live.get("/v1/webhooks")["data"] == []
+    # An address registered while allowed is not called once it is no longer.
+    outcome = delivery.send(
+        httpx.Client(), delivery.Message(1, url, ["whsec_x"], "msg_1", b"{}"), allow_private=False
+    )
+    assert not outcome.ok
+    assert outcome.error is not None
+    assert outcome.error.startswith("not sent: ")
+
+
+def test_public_addresses_are_accepted() -> None:
+    assert targets.refusal("https://93.184.215.14/hook") is None
+    assert targets.refusal("https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook") is None
