@@ -106,7 +106,8 @@ def update_endpoint(
     settings: SettingsDep,
 ) -> EndpointOut:
     """Change the URL, the event types or the description, or enable or disable the
-    endpoint. Enabling it again sends the deliveries that waited, in order."""
+    endpoint. Enabling it again sends the deliveries that gave up while it failed and those
+    that waited, in order."""
     if payload.events is not None:
         service.check_readable(payload.events, principal.allows)
     if payload.url is not None:

@@ -15,11 +15,14 @@ import json
 import logging
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.events.service import to_out
@@ -97,14 +100,21 @@ def send(http: httpx.Client, message: Message, *, allow_private: bool = False) -
     headers["user-agent"] = "TalentMesh-Webhooks/1.0"
     started = time.perf_counter()
     try:
-        response = http.post(message.url, content=message.body, headers=headers)
+        with http.stream("POST", message.url, content=message.body, headers=headers) as response:
+            # Only the start of the answer is kept; a receiver that answers a huge body
+            # must not make the worker read it all.
+            head = b""
+            for chunk in response.iter_raw():
+                head += chunk
+                if len(head) >= RESPONSE_EXCERPT:
+                    break
     except httpx.HTTPError as exc:
         latency = (time.perf_counter() - started) * 1000
         return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500], latency, None)
     latency = (time.perf_counter() - started) * 1000
     ok = 200 <= response.status_code < 300
     error = None if ok else f"HTTP {response.status_code}"
-    excerpt = response.text[:RESPONSE_EXCERPT] if response.content else None
+    excerpt = head[:RESPONSE_EXCERPT].decode("utf-8", "replace") if head else None
     return Outcome(ok, response.status_code, error, latency, excerpt)
 
 
@@ -163,7 +173,7 @@ def record(session: Session, message: Message, outcome: Outcome, schedule: list[
             f"every attempt since {endpoint.failing_since.isoformat(timespec='seconds')} failed; "
             f"delivery {delivery.uid} gave up after {delivery.attempts} attempts "
             f"(last: {outcome.error}). Fix the receiver, then PATCH enabled=true: the "
-            "deliveries that waited go out in order."
+            "deliveries that failed or waited go out in order."
         )
         logger.warning("webhook endpoint %s disabled after repeated failures", endpoint.id)
     session.flush()
@@ -184,17 +194,47 @@ def run(
     deadline = time.monotonic() + budget
     made = 0
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-        while time.monotonic() < deadline:
+        while True:
+            with _sole_runner(factory, endpoint_id) as sole:
+                if not sole:
+                    return made, False  # another run delivers to this endpoint and goes on
+                while True:
+                    if time.monotonic() >= deadline:
+                        return made, True
+                    with transaction(factory) as session:
+                        messages = claim(session, endpoint_id, lease)
+                    if not messages:
+                        break
+                    for message in messages:
+                        outcome = send(http, message, allow_private=allow_private)
+                        with transaction(factory) as session:
+                            record(session, message, outcome, schedule)
+                        made += 1
+            # A run that stepped aside just before the lock was released may have left a
+            # new delivery behind: look once more, without the lock.
             with transaction(factory) as session:
-                messages = claim(session, endpoint_id, lease)
-            if not messages:
-                return made, False
-            for message in messages:
-                outcome = send(http, message, allow_private=allow_private)
-                with transaction(factory) as session:
-                    record(session, message, outcome, schedule)
-                made += 1
-    return made, True
+                if endpoint_id not in repository.endpoints_with_due_deliveries(
+                    session, utcnow(), endpoint_id
+                ):
+                    return made, False
+
+
+@contextmanager
+def _sole_runner(factory: sessionmaker[Session], endpoint_id: UUID) -> Iterator[bool]:
+    """Whether this run is the only one for the endpoint. Every write kicks a delivery job,
+    and a slow receiver must not end up holding every worker with runs that wait on it: the
+    first run takes a session advisory lock (on a connection outside any transaction, so it
+    holds back nothing) and later ones step aside. Postgres releases the lock when the
+    worker holding it dies; the periodic dispatch starts a new run for what is left."""
+    engine = factory.kw["bind"].engine  # the factory may be bound to a connection
+    key = func.hashtextextended(f"webhook-runner:{endpoint_id}", 0)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        sole = bool(connection.scalar(select(func.pg_try_advisory_lock(key))))
+        try:
+            yield sole
+        finally:
+            if sole:
+                connection.scalar(select(func.pg_advisory_unlock(key)))
 
 
 def due_endpoints(session: Session) -> list[UUID]:

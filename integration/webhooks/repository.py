@@ -174,7 +174,9 @@ def events_by_id(session: Session, ids: list[int]) -> dict[int, Event]:
     return {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(ids)))}
 
 
-def endpoints_with_due_deliveries(session: Session, now: datetime) -> list[UUID]:
+def endpoints_with_due_deliveries(
+    session: Session, now: datetime, endpoint_id: UUID | None = None
+) -> list[UUID]:
     due = (
         select(WebhookDelivery.endpoint_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -186,6 +188,8 @@ def endpoints_with_due_deliveries(session: Session, now: datetime) -> list[UUID]
         )
         .distinct()
     )
+    if endpoint_id is not None:
+        due = due.where(WebhookDelivery.endpoint_id == endpoint_id)
     return list(session.scalars(due))
 
 
@@ -206,3 +210,23 @@ def subscribed(session: Session, organisation_id: UUID, event_type: str) -> bool
         ),
     )
     return bool(session.scalar(select(listening)))
+
+
+def retry_failed_since(session: Session, endpoint_id: UUID, since: datetime) -> None:
+    """Put deliveries that failed since ``since`` back in line, due at once, with their
+    attempts still logged."""
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.state == "failed",
+            WebhookDelivery.finished_at >= since,
+        )
+        .values(
+            state="pending",
+            attempts=0,
+            finished_at=None,
+            leased_until=None,
+            next_attempt_at=func.now(),
+        )
+    )

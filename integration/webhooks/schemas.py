@@ -57,7 +57,7 @@ class EndpointCreate(StrictModel):
 
 class EndpointUpdate(StrictModel):
     """Fields left out keep their value. `enabled: true` re-enables a disabled endpoint;
-    the deliveries that waited go out in order."""
+    the deliveries that gave up while it failed and those that waited go out in order."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
 

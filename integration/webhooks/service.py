@@ -107,6 +107,10 @@ def update(
     if "description" in changes:
         endpoint.description = changes["description"]
     if changes.get("enabled") is True and not endpoint.enabled:
+        if endpoint.failing_since is not None:
+            # The deliveries that gave up while the receiver was failing go out again, in
+            # their place: a resource's history has no gap once the receiver is back.
+            repository.retry_failed_since(session, endpoint.id, endpoint.failing_since)
         endpoint.enabled = True
         endpoint.disabled_at = None
         endpoint.disabled_reason = None
@@ -150,7 +154,9 @@ def delivery_out(
         event_type=event.type,
         resource_id=delivery.resource_id,
         state=delivery.state,
-        attempt_count=delivery.attempts,
+        # Every attempt logged; the delivery's own counter restarts when it is put back in
+        # line after the endpoint is enabled again.
+        attempt_count=len(attempts),
         next_attempt_at=delivery.next_attempt_at if delivery.state == "pending" else None,
         created_at=delivery.created_at,
         finished_at=delivery.finished_at,

@@ -141,11 +141,21 @@ def test_every_retry_failing_disables_the_endpoint_and_nothing_is_lost(
 
         receiver.behaviour = always(200)
         client.patch(f"/v1/webhooks/{hook['id']}", json={"enabled": True}, headers=admin)
-        assert _run(session_factory, hook["id"], [0, 0]) == 1
+        # The ping that gave up goes out again first, then what waited.
+        assert _run(session_factory, hook["id"], [0, 0]) == 2
+        assert [r.payload["type"] for r in receiver.accepted()] == [
+            "webhook.ping",
+            "vacancy.created",
+        ]
         assert receiver.of_type("vacancy.created")[0].payload["data"]["title"] == (
             "Tijdens de storing"
         )
-        # The failed ping can be sent again, with the same webhook-id.
+        ping = client.get(
+            f"/v1/webhooks/{hook['id']}/deliveries/{hook['ping_delivery_id']}", headers=admin
+        ).json()
+        assert ping["state"] == "succeeded"
+        assert ping["attempt_count"] == 4
+        # A finished delivery can be sent again by hand, with the same webhook-id.
         again = client.post(
             f"/v1/webhooks/{hook['id']}/deliveries/{hook['ping_delivery_id']}/redeliver",
             headers=admin,
@@ -182,3 +192,18 @@ def test_an_unreachable_receiver_is_an_attempt_with_an_error(
     assert ping["attempts"][0]["status_code"] is None
     assert "ConnectError" in ping["attempts"][0]["error"]
     assert ping["next_attempt_at"] is not None
+
+
+def test_one_run_at_a_time_per_endpoint(
+    client: TestClient, admin: dict[str, str], session_factory: sessionmaker[Session]
+) -> None:
+    with Receiver() as receiver:
+        hook = _register(client, admin, receiver.url, ["vacancy.created"])
+        client.post("/v1/vacancies", json={"title": "Archivaris"}, headers=admin)
+        # While a run holds the endpoint, another steps aside without sending anything.
+        with delivery._sole_runner(session_factory, UUID(hook["id"])) as sole:
+            assert sole
+            assert _run(session_factory, hook["id"], [5]) == 0
+            assert receiver.accepted() == []
+        assert _run(session_factory, hook["id"], [5]) == 2
+    assert len(receiver.accepted()) == 2
