@@ -16,6 +16,7 @@ from distribution.employees import repository as employees_repository
 from distribution.employees import service as employees
 from distribution.employees.schemas import EmployeeCreate, EmployeeUpdate
 from integration.formats import jobposting, jsonresume
+from integration.webhooks.repository import subscribed
 from matching.candidates import repository as candidates_repository
 from matching.candidates import service as candidates
 from matching.candidates.schemas import CandidateCreate, CandidateUpdate
@@ -92,9 +93,11 @@ def _write_employee(
 
 def _index(session: Session, records: Sequence[Candidate | Vacancy], model: str) -> None:
     index_many(session, records, model)
-    for record in records:
-        if isinstance(record, Vacancy):
-            announce.request(session, record)
+    opened = [r for r in records if isinstance(r, Vacancy)]
+    # One look per batch for a match.completed subscriber, not one per vacancy.
+    if opened and subscribed(session, opened[0].organisation_id, "match.completed"):
+        for vacancy in opened:
+            announce.request(session, vacancy, explicit=True)
 
 
 def _embed(session: Session, records: Sequence[Employee], model: str) -> None:
