@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from matching.retrieval import announce
+from models import Event, OutboxJob
 from runtime.settings import Settings
 from tests.conftest import KeyMaker, bearer
 
@@ -272,3 +275,51 @@ def test_deleted_candidate_leaves_matches_and_index(
     search = client.post("/v1/search/candidates", json={"query": "Python Django"}, headers=admin)
     assert dev not in ranked_ids(search.json())
     assert derived_rows() == {"section_embeddings": 0, "concept_mentions": 0}
+
+
+def test_match_runs_announce_the_ranking(
+    client: TestClient,
+    admin: Headers,
+    people: dict[str, str],
+    vacancy: str,
+    db: Session,
+    settings: Settings,
+) -> None:
+    def queued() -> list[dict[str, Any]]:
+        jobs = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == announce.TASK))
+        return [kwargs for kwargs in jobs if kwargs["vacancy_id"] == vacancy]
+
+    # Nobody listens for match.completed yet: changes rank nothing in the background.
+    assert queued() == []
+    run = client.post(f"/v1/vacancies/{vacancy}/match-runs", headers=admin)
+    assert run.status_code == 202, run.text
+    assert run.json() == {"vacancy_id": vacancy, "status": "queued", "event": "match.completed"}
+    assert queued() == [{"vacancy_id": vacancy}]
+
+    # What the worker does with the job: the event carries the ranking the API serves.
+    assert announce.announce(db, UUID(vacancy), settings.embedding_model) == len(people)
+    db.flush()
+    [event] = db.scalars(
+        select(Event).where(Event.type == "match.completed", Event.resource_id == UUID(vacancy))
+    ).all()
+    served = get_matches(client, admin, f"/v1/vacancies/{vacancy}/matches").json()
+    assert [r["candidate_id"] for r in event.data["results"]] == ranked_ids(served)
+    assert event.data["results"][0]["candidate_id"] == people["dev"]
+    assert event.data["matches_url"] == f"/v1/vacancies/{vacancy}/matches"
+
+    # Once a webhook listens, every change of an open vacancy queues a ranking.
+    hook = client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["match.completed"]},
+        headers=admin,
+    )
+    assert hook.status_code == 201, hook.text
+    client.patch(
+        f"/v1/vacancies/{vacancy}", json={"title": "Python developer (m/v)"}, headers=admin
+    )
+    assert len(queued()) == 2
+
+    closed = client.patch(f"/v1/vacancies/{vacancy}", json={"status": "closed"}, headers=admin)
+    assert closed.status_code == 200
+    assert_problem(client.post(f"/v1/vacancies/{vacancy}/match-runs", headers=admin), 409)
+    assert len(queued()) == 2
