@@ -55,6 +55,12 @@ def test_500_then_200_through_the_worker(
             worker.start()
             hook = live.post("/v1/webhooks", {"url": receiver.url, "events": ["*"]})
             wait_for(lambda: len(receiver.accepted()) == 1, 60, "the ping after two 500s")
+            # The worker logs the answer after the receiver has sent it.
+            wait_for(
+                lambda: _delivered(live, hook["id"])[0]["state"] == "succeeded",
+                30,
+                "the success logged",
+            )
         finally:
             worker.stop()
     assert [r.status for r in receiver.requests] == [500, 500, 200]
