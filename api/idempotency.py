@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import anyio
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +29,8 @@ from api.problems import send_problem
 from models import IdempotencyKey
 from models.base import utcnow
 from models.db import transaction
+
+logger = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
 KEEP = timedelta(hours=24)
@@ -106,7 +110,10 @@ def _request_digest(scope: Scope, content_type: bytes, body: bytes) -> str:
 async def _keep_alive(factory: sessionmaker[Session], scope: str, key: str) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        await anyio.to_thread.run_sync(_touch, factory, scope, key)
+        try:
+            await anyio.to_thread.run_sync(_touch, factory, scope, key)
+        except SQLAlchemyError as exc:  # the request goes on; the next beat tries again
+            logger.warning("idempotency key heartbeat failed: %s", exc)
 
 
 def _touch(factory: sessionmaker[Session], scope: str, key: str) -> None:

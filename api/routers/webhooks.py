@@ -55,8 +55,9 @@ def create_endpoint(
     loopback, private, link-local and reserved ones are refused (unless the service allows
     them with `TALENTMESH_WEBHOOK_ALLOW_PRIVATE`, for development)."""
     service.check_readable(payload.events, principal.allows)
-    service.check_target(str(payload.url), allow_private=settings.webhook_allow_private)
-    endpoint, ping_id = service.create(session, principal.organisation_id, payload)
+    endpoint, ping_id = service.create(
+        session, principal.organisation_id, payload, allow_private=settings.webhook_allow_private
+    )
     response.headers["Location"] = f"/v1/webhooks/{endpoint.id}"
     return EndpointCreated(
         **service.to_out(endpoint).model_dump(), secret=endpoint.secret, ping_delivery_id=ping_id
@@ -110,9 +111,13 @@ def update_endpoint(
     that waited, in order."""
     if payload.events is not None:
         service.check_readable(payload.events, principal.allows)
-    if payload.url is not None:
-        service.check_target(str(payload.url), allow_private=settings.webhook_allow_private)
-    endpoint = service.update(session, principal.organisation_id, endpoint_id, payload)
+    endpoint = service.update(
+        session,
+        principal.organisation_id,
+        endpoint_id,
+        payload,
+        allow_private=settings.webhook_allow_private,
+    )
     return service.to_out(endpoint)
 
 

@@ -104,7 +104,7 @@ def send(http: httpx.Client, message: Message, *, allow_private: bool = False) -
             # Only the start of the answer is kept; a receiver that answers a huge body
             # must not make the worker read it all.
             head = b""
-            for chunk in response.iter_raw():
+            for chunk in response.iter_bytes():
                 head += chunk
                 if len(head) >= RESPONSE_EXCERPT:
                     break
@@ -194,7 +194,7 @@ def run(
     deadline = time.monotonic() + budget
     made = 0
     with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-        while True:
+        for final_look in (False, True):
             with _sole_runner(factory, endpoint_id) as sole:
                 if not sole:
                     return made, False  # another run delivers to this endpoint and goes on
@@ -211,12 +211,15 @@ def run(
                             record(session, message, outcome, schedule)
                         made += 1
             # A run that stepped aside just before the lock was released may have left a
-            # new delivery behind: look once more, without the lock.
+            # new delivery behind: look once more (once; dispatch covers anything later).
+            if final_look:
+                break
             with transaction(factory) as session:
                 if endpoint_id not in repository.endpoints_with_due_deliveries(
                     session, utcnow(), endpoint_id
                 ):
-                    return made, False
+                    break
+    return made, False
 
 
 @contextmanager

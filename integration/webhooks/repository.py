@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -135,12 +135,9 @@ def attempts_of(session: Session, delivery_ids: list[int]) -> dict[int, list[Web
     return found
 
 
-def claim(
-    session: Session, endpoint_id: UUID, now: datetime, lease_until: datetime, limit: int
-) -> list[WebhookDelivery]:
-    """Take up to ``limit`` due deliveries of an endpoint until ``lease_until``: only the
-    oldest pending one of each resource, so a resource's events never overtake each other.
-    ``SKIP LOCKED`` keeps two workers from taking the same delivery."""
+def _ready(now: datetime) -> list[ColumnElement[bool]]:
+    """A delivery that can be attempted now: pending, due, not leased, and the oldest pending
+    one of its resource (so a resource's events never overtake each other)."""
     earlier = aliased(WebhookDelivery)
     waiting = exists().where(
         earlier.endpoint_id == WebhookDelivery.endpoint_id,
@@ -148,15 +145,23 @@ def claim(
         earlier.state == "pending",
         earlier.id < WebhookDelivery.id,
     )
+    return [
+        WebhookDelivery.state == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now),
+        ~waiting,
+    ]
+
+
+def claim(
+    session: Session, endpoint_id: UUID, now: datetime, lease_until: datetime, limit: int
+) -> list[WebhookDelivery]:
+    """Take up to ``limit`` due deliveries of an endpoint until ``lease_until``: only the
+    oldest pending one of each resource, so a resource's events never overtake each other.
+    ``SKIP LOCKED`` keeps two workers from taking the same delivery."""
     due = (
         select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.state == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now),
-            ~waiting,
-        )
+        .where(WebhookDelivery.endpoint_id == endpoint_id, *_ready(now))
         .order_by(WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -180,12 +185,7 @@ def endpoints_with_due_deliveries(
     due = (
         select(WebhookDelivery.endpoint_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .where(
-            WebhookDelivery.state == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now),
-            WebhookEndpoint.enabled,
-        )
+        .where(WebhookEndpoint.enabled, *_ready(now))
         .distinct()
     )
     if endpoint_id is not None:

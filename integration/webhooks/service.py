@@ -79,10 +79,10 @@ def check_target(url: str, *, allow_private: bool) -> None:
 
 
 def create(
-    session: Session, organisation_id: UUID, payload: EndpointCreate
+    session: Session, organisation_id: UUID, payload: EndpointCreate, *, allow_private: bool
 ) -> tuple[WebhookEndpoint, UUID]:
-    """Register an endpoint and queue a ``webhook.ping`` to it; returns the ping delivery.
-    The URL was checked with ``check_target``."""
+    """Register an endpoint and queue a ``webhook.ping`` to it; returns the ping delivery."""
+    check_target(str(payload.url), allow_private=allow_private)
     endpoint = WebhookEndpoint(
         organisation_id=organisation_id,
         url=str(payload.url),
@@ -96,11 +96,17 @@ def create(
 
 
 def update(
-    session: Session, organisation_id: UUID, endpoint_id: UUID, payload: EndpointUpdate
+    session: Session,
+    organisation_id: UUID,
+    endpoint_id: UUID,
+    payload: EndpointUpdate,
+    *,
+    allow_private: bool,
 ) -> WebhookEndpoint:
     endpoint = get(session, organisation_id, endpoint_id)
     changes = payload.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in changes:
+        check_target(str(payload.url), allow_private=allow_private)
         endpoint.url = str(payload.url)
     if "events" in changes:
         endpoint.event_types = changes["events"]

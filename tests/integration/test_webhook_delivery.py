@@ -207,3 +207,24 @@ def test_one_run_at_a_time_per_endpoint(
             assert receiver.accepted() == []
         assert _run(session_factory, hook["id"], [5]) == 2
     assert len(receiver.accepted()) == 2
+
+
+def test_a_delivery_waiting_behind_a_retry_is_not_due(
+    client: TestClient,
+    admin: dict[str, str],
+    session_factory: sessionmaker[Session],
+    db: Session,
+) -> None:
+    def created_fails(history: list[Received]) -> int:
+        return 500 if history[-1].payload["type"] == "vacancy.created" else 200
+
+    with Receiver(created_fails) as receiver:
+        hook = _register(client, admin, receiver.url, ["vacancy.created", "vacancy.updated"])
+        vacancy = client.post("/v1/vacancies", json={"title": "Archivaris"}, headers=admin).json()
+        client.patch(f"/v1/vacancies/{vacancy['id']}", json={"title": "Archivist"}, headers=admin)
+        # The ping goes out; vacancy.created fails and waits an hour for its retry, and
+        # vacancy.updated waits behind it.
+        assert _run(session_factory, hook["id"], [3600]) == 2
+        assert [r.payload["type"] for r in receiver.requests] == ["webhook.ping", "vacancy.created"]
+    # So nothing of this endpoint is due: no run is started for it, and none would spin.
+    assert UUID(hook["id"]) not in delivery.due_endpoints(db)
