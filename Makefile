@@ -6,18 +6,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean chromium
 
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/talentmesh serve
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
 
 install: $(STAMP)
+
+# The browser tests (tests/pages) drive Debian's Chromium through Playwright, which never
+# downloads a browser of its own: install the package when it is missing (as root in CI,
+# through sudo elsewhere).
+chromium:
+	@command -v chromium >/dev/null || { \
+		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # torch comes first and pinned: sentence-transformers would otherwise resolve the newest
 # torch from the registry, with several GB of CUDA packages.

@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
 from api.openapi import finish_spec, install_openapi
+from api.pages import jobs
+from api.pages.templating import assets_router
 from api.problems import Problem, install_problem_handlers
 from api.ratelimit import RateLimitMiddleware
 from api.routers import (
@@ -24,7 +26,6 @@ from api.routers import (
     health,
     imports,
     matches,
-    public,
     redirect,
     reports,
     rewards,
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         uploads={
             "/v1/candidates/parse": settings.max_upload_bytes,
             "/v1/imports": settings.max_import_bytes,
+            "/jobs/": settings.max_upload_bytes,
         },
     )
     # Added last, so it runs first: a request over the limit costs nothing more.
@@ -114,6 +116,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(imports.router)
     app.include_router(redirect.router)
-    app.include_router(public.router)
+    app.include_router(jobs.router)
+    app.include_router(assets_router)
     install_openapi(app, extra_models=[Problem, VacancyCreate, CandidateCreate], finish=finish_spec)
     return app

@@ -55,6 +55,8 @@ class Application(IdMixin, TimestampMixin, Base):
         ForeignKey("tracked_links.id", ondelete="SET NULL")
     )
     source: Mapped[str | None] = mapped_column(String(100))
+    # What the candidate wrote with the application (the apply form's motivation field).
+    motivation: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="applied")
     # The candidate's email, lower-cased and trimmed: the key of the ownership rule.

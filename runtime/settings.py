@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="TalentMesh <no-reply@localhost>", description="From address of campaign emails."
     )
+    applicant_retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="How long the consent of a candidate who applies on a vacancy page "
+        "lasts (`consent.retention_until`).",
+    )
     referral_window_days: int = Field(
         default=180,
         ge=0,

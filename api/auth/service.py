@@ -17,6 +17,7 @@ from api.auth import repository
 from api.auth.scopes import Principal, parse_scopes
 from models import ApiKey, Organisation
 from models.base import utcnow
+from models.organisation import SLUG_MAX, slugify
 from runtime.errors import AuthenticationError, NotFoundError
 
 KEY_PREFIX = "tm"
@@ -26,13 +27,23 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _free_slug(session: Session, name: str) -> str:
+    base = slugify(name)[: SLUG_MAX - 4]
+    taken = repository.slugs_like(session, base)
+    return next(
+        slug
+        for slug in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3)))
+        if slug not in taken
+    )
+
+
 def get_or_create_organisation(session: Session, name: str) -> Organisation:
     name = name.strip()
     if not name:
         raise ValueError("organisation name must not be empty")
     organisation = repository.get_organisation_by_name(session, name)
     if organisation is None:
-        organisation = Organisation(name=name)
+        organisation = Organisation(name=name, slug=_free_slug(session, name))
         session.add(organisation)
         session.flush()
     return organisation

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.pages.jobs import reshared_page
 from api.problems import problem_responses
-from api.routers.public import reshared_page
 from distribution.links import service
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
 from models.base import utcnow
@@ -120,13 +120,18 @@ def _reshare(request: Request, code: str, channel: LinkChannel) -> tuple[Reshare
         )
 
 
-async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool]:
-    """The request body (JSON, a form, or none) and whether it came from a form."""
+async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool, str | None]:
+    """The request body (JSON, a form, or none), whether it came from a form, and the
+    language of the page the form was on."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw: Any
     is_form = media_type in _FORM_TYPES
+    language = None
     if is_form:
         raw = dict((await request.form()).items())
+        # The share block's form says which language its page spoke.
+        lang = raw.pop("lang", None)
+        language = lang if isinstance(lang, str) else None
     elif media_type in ("", "application/json"):
         body = await request.body()
         if media_type == "" and body.strip():
@@ -140,7 +145,7 @@ async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool]:
     else:
         raise UnsupportedMediaTypeError(f"{media_type} is not accepted; send JSON or a form")
     try:
-        return ReshareRequest.model_validate(raw), is_form
+        return ReshareRequest.model_validate(raw), is_form, language
     except ValidationError as exc:
         errors = [
             FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()
@@ -185,9 +190,9 @@ async def reshare_link(code: str, request: Request) -> Response:
 
     404 under the same rules as `GET /r/{code}`; 422 when the link is already 10 steps from
     the employee's own link."""
-    payload, is_form = await _reshare_request(request)
+    payload, is_form, language = await _reshare_request(request)
     out, created = await to_thread.run_sync(_reshare, request, code, payload.channel)
     status_code = 201 if created else 200
     if is_form:
-        return reshared_page(out, status_code=status_code)
+        return reshared_page(out, status_code=status_code, lang=language)
     return JSONResponse(out.model_dump(mode="json"), status_code=status_code)

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from api.auth.repository import organisation_name
+from api.auth.repository import get_organisation
 from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
 from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from distribution.links.service import vacancy_page_url
 from integration.formats import jobposting
 from matching.indexing.service import index_vacancy
 from matching.retrieval import announce
@@ -121,10 +122,11 @@ def get_vacancy_jsonld(
     """The vacancy as schema.org JobPosting JSON-LD, with every property Google for Jobs
     requires; `url` is the vacancy's `apply_url`, or its public page."""
     vacancy = service.get(session, principal.organisation_id, vacancy_id)
+    organisation = get_organisation(session, principal.organisation_id)
     document = jobposting.from_vacancy(
         service.to_out(vacancy),
-        organisation_name(session, principal.organisation_id),
-        f"{settings.resolved_public_url}/jobs/{vacancy.id}",
+        organisation.name,
+        vacancy_page_url(settings.resolved_public_url, organisation.slug, vacancy.id),
     )
     return JSONResponse(document, media_type="application/ld+json")
 

@@ -22,6 +22,7 @@ LinkCode = Annotated[
     str, Field(pattern=CODE_PATTERN, description="A tracked-link code (the `tm_ref` value).")
 ]
 MAX_TOUCHES = 50
+MAX_MOTIVATION = 5000
 
 
 class TouchIn(StrictModel):
@@ -64,6 +65,9 @@ class ApplicationCreate(StrictModel):
     )
     source: Annotated[str | None, Field(max_length=100)] = Field(
         default=None, description="Where the application was made, e.g. `ats`, `apply_form`."
+    )
+    motivation: Annotated[str | None, Field(max_length=MAX_MOTIVATION)] = Field(
+        default=None, description="What the candidate wrote with the application."
     )
     consent: bool = Field(
         description="The candidate agreed to the processing of the application; must be true."
@@ -131,6 +135,7 @@ class ApplicationOut(StrictModel):
     candidate_id: UUID
     status: ApplicationStatus
     source: str | None
+    motivation: str | None
     consent: bool
     email: str | None = Field(description="The candidate's email, trimmed and lower-cased.")
     ref: str | None = Field(description="Code of the link the candidate applied with.")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ class Target:
     channel: str
     campaign_id: UUID | None
     apply_url: str | None
+    organisation_slug: str
 
 
 # One round trip: find the live link and its open vacancy, and count the click on it. A
@@ -45,8 +46,10 @@ _FOLLOW = text(
     WITH async_commit AS (
         SELECT set_config('synchronous_commit', 'off', true)
     ), link AS (
-        SELECT l.id, l.organisation_id, l.vacancy_id, l.channel, l.campaign_id, v.apply_url
+        SELECT l.id, l.organisation_id, l.vacancy_id, l.channel, l.campaign_id, v.apply_url,
+               o.slug
         FROM tracked_links AS l JOIN vacancies AS v ON v.id = l.vacancy_id
+        JOIN organisations AS o ON o.id = l.organisation_id
         WHERE l.code = :code AND v.status = 'open'
           AND (l.expires_at IS NULL OR l.expires_at > :now)
     ), click AS (
@@ -56,7 +59,7 @@ _FOLLOW = text(
         ON CONFLICT (link_id, visitor, day)
         DO UPDATE SET hits = c.hits + 1, last_at = excluded.last_at
     )
-    SELECT vacancy_id, channel, campaign_id, apply_url FROM link, async_commit
+    SELECT vacancy_id, channel, campaign_id, apply_url, slug FROM link, async_commit
     """
 )
 
@@ -73,7 +76,13 @@ def follow(
     ).one_or_none()
     if row is None:
         return None
-    return Target(vacancy_id=row[0], channel=row[1], campaign_id=row[2], apply_url=row[3])
+    return Target(
+        vacancy_id=row[0],
+        channel=row[1],
+        campaign_id=row[2],
+        apply_url=row[3],
+        organisation_slug=row[4],
+    )
 
 
 def get_by_code(session: Session, code: str) -> TrackedLink | None:
@@ -147,11 +156,22 @@ def ancestors(session: Session, link_id: UUID) -> list[TrackedLink]:
     )
 
 
-def open_vacancy(session: Session, vacancy_id: UUID) -> tuple[Vacancy, str] | None:
-    """An open vacancy of any organisation, with the organisation's name (public pages)."""
-    row = session.execute(
-        select(Vacancy, Organisation.name)
+def open_vacancy(
+    session: Session, vacancy_id: UUID, organisation_slug: str | None = None
+) -> tuple[Vacancy, Organisation] | None:
+    """An open vacancy with its organisation (public pages); with ``organisation_slug``,
+    only if the vacancy belongs to that organisation."""
+    query = (
+        select(Vacancy, Organisation)
         .join(Organisation, Organisation.id == Vacancy.organisation_id)
-        .where(Vacancy.id == vacancy_id, Vacancy.status == "open")
-    ).one_or_none()
+        .where(
+            Vacancy.id == vacancy_id,
+            Vacancy.status == "open",
+            # Past its closing date a vacancy takes no more applications.
+            Vacancy.valid_through.is_(None) | (Vacancy.valid_through > func.now()),
+        )
+    )
+    if organisation_slug is not None:
+        query = query.where(Organisation.slug == organisation_slug)
+    row = session.execute(query).one_or_none()
     return None if row is None else (row[0], row[1])

@@ -53,6 +53,11 @@ def _gone() -> NotFoundError:
     return NotFoundError(NOT_FOUND_DETAIL)
 
 
+def vacancy_page_url(public_url: str, organisation_slug: str, vacancy_id: UUID) -> str:
+    """The public page of a vacancy (``api/pages``)."""
+    return f"{public_url.rstrip('/')}/jobs/{organisation_slug}/{vacancy_id}"
+
+
 def campaign_tag(campaign_id: UUID | None, vacancy_id: UUID) -> str:
     """The ``utm_campaign`` value: the campaign id, or ``vacancy-<id>`` for a link made
     outside a campaign."""
@@ -62,7 +67,9 @@ def campaign_tag(campaign_id: UUID | None, vacancy_id: UUID) -> str:
 def redirect_url(target: repository.Target, code: str, public_url: str) -> str:
     """The vacancy's ``apply_url`` (or its public page) with the tracking parameters added.
     The target's other query parameters and fragment are kept exactly as written."""
-    base = target.apply_url or f"{public_url.rstrip('/')}/jobs/{target.vacancy_id}"
+    base = target.apply_url or vacancy_page_url(
+        public_url, target.organisation_slug, target.vacancy_id
+    )
     scheme, netloc, path, query, fragment = urlsplit(base)
     kept = [
         part

@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Candidate
+from models import Candidate, CandidateDocument
 
 
 def get(session: Session, organisation_id: UUID, candidate_id: UUID) -> Candidate | None:
@@ -47,3 +47,11 @@ def list_page(
     if email is not None:
         query = query.where(Candidate.email == email)
     return list(session.scalars(query.order_by(Candidate.id).limit(limit + 1)))
+
+
+def has_document(session: Session, candidate_id: UUID, sha256: str) -> bool:
+    """Whether the candidate already has a file with this digest."""
+    query = select(CandidateDocument.id).where(
+        CandidateDocument.candidate_id == candidate_id, CandidateDocument.sha256 == sha256
+    )
+    return session.scalar(query.limit(1)) is not None

@@ -66,7 +66,8 @@ def test_redirect_to_public_page_without_apply_url(
     assert response.status_code == 302
     vacancy_id = data.vacancy.id
     assert response.headers["location"] == (
-        f"{settings.resolved_public_url}/jobs/{vacancy_id}?utm_source=x&utm_medium=referral"
+        f"{settings.resolved_public_url}/jobs/{data.organisation.slug}/{vacancy_id}"
+        "?utm_source=x&utm_medium=referral"
         f"&utm_campaign=vacancy-{vacancy_id}&tm_ref={data.link.code}"
     )
 
@@ -262,34 +263,53 @@ def test_landing_page_escapes_and_offers_the_share_form(client: TestClient, db: 
     data = seed(db, title='<img src=x onerror="alert(1)"> Archivaris & co')
     data.vacancy.description = "Line one <b>bold</b>\n\nLine two"
     db.commit()
-    response = client.get(f"/jobs/{data.vacancy.id}?tm_ref={data.link.code}")
+    page_path = f"/jobs/{data.organisation.slug}/{data.vacancy.id}"
+    response = client.get(f"{page_path}?tm_ref={data.link.code}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in response.headers["content-security-policy"]
     page = response.text
     assert "<img" not in page
-    assert "<h1>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Archivaris &amp; co</h1>" in page
+    assert "<h1>&lt;img src=x onerror=&#34;alert(1)&#34;&gt; Archivaris &amp; co</h1>" in page
     assert "Line one &lt;b&gt;bold&lt;/b&gt;\n\nLine two" in page
     assert "Den Haag, NL" in page
     assert 'href="https://werkenbij.example.org/vacatures/17?lang=nl"' in page
-    assert f'<form method="post" action="../r/{data.link.code}/reshare">' in page
-    plain = client.get(f"/jobs/{data.vacancy.id}?tm_ref=<bad>").text
-    assert "<form" not in plain
+    assert f'<form method="post" action="/r/{data.link.code}/reshare">' in page
+    plain = client.get(f"{page_path}?tm_ref=<bad>").text
+    assert "/reshare" not in plain
 
 
-def test_landing_page_never_links_a_script_url(client: TestClient, db: Session) -> None:
-    data = seed(db, apply_url="javascript:alert(1)")
-    page = client.get(f"/jobs/{data.vacancy.id}").text
-    assert "javascript:" not in page
-    assert "Apply" not in page
+def test_old_landing_page_address_moves_permanently(client: TestClient, db: Session) -> None:
+    data = seed(db)
+    response = client.get(
+        f"/jobs/{data.vacancy.id}?tm_ref={data.link.code}", follow_redirects=False
+    )
+    assert response.status_code == 301
+    assert response.headers["location"] == (
+        f"/jobs/{data.organisation.slug}/{data.vacancy.id}?tm_ref={data.link.code}"
+    )
 
 
-def test_landing_page_of_closed_or_unknown_vacancy_is_404(client: TestClient, db: Session) -> None:
+def test_landing_page_of_closed_unknown_or_foreign_vacancy_is_404(
+    client: TestClient, db: Session
+) -> None:
     closed = seed(db, status="closed")
-    for path in (f"/jobs/{closed.vacancy.id}", "/jobs/not-a-uuid", f"/jobs/{closed.campaign.id}"):
+    other = seed(db, org="Stadsarchief")
+    paths = (
+        f"/jobs/{closed.vacancy.id}",
+        "/jobs/not-a-uuid",
+        f"/jobs/{closed.campaign.id}",
+        f"/jobs/{closed.organisation.slug}/{closed.vacancy.id}",
+        f"/jobs/{other.organisation.slug}/not-a-uuid",
+        # Another organisation's vacancy under this organisation's name.
+        f"/jobs/{other.organisation.slug}/{closed.vacancy.id}",
+        f"/jobs/{closed.organisation.slug}/{other.vacancy.id}",
+    )
+    for path in paths:
         response = client.get(path)
         assert response.status_code == 404, path
-        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert other.vacancy.title not in response.text
 
 
 def test_redirect_answers_in_the_openapi_document(client: TestClient) -> None:

@@ -346,14 +346,21 @@ def test_redirect_keeps_the_targets_own_parameters_and_fragment() -> None:
         channel="x",
         campaign_id=campaign_id,
         apply_url="https://ats.example.org/apply?job=17&utm_source=site&q=a%20b#form",
+        organisation_slug="kb",
     )
     assert service.redirect_url(target, "Ab3dE-g_9K", "https://tm.example.org") == (
         "https://ats.example.org/apply?job=17&q=a%20b&utm_source=x&utm_medium=referral"
         f"&utm_campaign={campaign_id}&tm_ref=Ab3dE-g_9K#form"
     )
-    public = Target(vacancy_id=vacancy_id, channel="direct", campaign_id=None, apply_url=None)
+    public = Target(
+        vacancy_id=vacancy_id,
+        channel="direct",
+        campaign_id=None,
+        apply_url=None,
+        organisation_slug="kb",
+    )
     assert service.redirect_url(public, "Ab3dE-g_9K", "https://tm.example.org/") == (
-        f"https://tm.example.org/jobs/{vacancy_id}?utm_source=direct&utm_medium=referral"
+        f"https://tm.example.org/jobs/kb/{vacancy_id}?utm_source=direct&utm_medium=referral"
         f"&utm_campaign=vacancy-{vacancy_id}&tm_ref=Ab3dE-g_9K"
     )
 

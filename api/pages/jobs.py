@@ -1,0 +1,262 @@
+"""The public vacancy page ``/jobs/{organisation}/{vacancy}``: the vacancy with its
+JobPosting JSON-LD and link preview, the apply form, and the share block."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SessionDep, SettingsDep
+from api.pages import apply, vacancy_view
+from api.pages.i18n import Texts, pick_language
+from api.pages.templating import PRIVATE, render
+from api.problems import problem_responses
+from distribution.applications.apply_form import submit
+from distribution.applications.schemas import MAX_MOTIVATION
+from distribution.links import repository
+from distribution.links.codes import is_code
+from distribution.links.schemas import ReshareOut
+from distribution.links.service import vacancy_page_url
+from matching.indexing.service import index_candidate
+from matching.vacancies.service import to_out
+from models import Organisation, Vacancy
+from runtime.errors import ConflictError
+from runtime.outbox import unit_of_work
+from runtime.settings import Settings
+
+router = APIRouter(tags=["pages"])
+LangQuery = Annotated[str | None, Query(description="Interface language: `en` or `nl`.")]
+RefQuery = Annotated[
+    str | None, Query(description="Code of the tracked link the visitor came through.")
+]
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
+
+
+def not_found(lang: str = "en") -> HTMLResponse:
+    t = Texts(lang)
+    return render(
+        "message.html",
+        status_code=404,
+        lang=lang,
+        t=t,
+        organisation="",
+        switch_urls=[],
+        page_title=t("not_found_title"),
+        heading=t("not_found_title"),
+        paragraphs=[t("not_found")],
+        back_url=None,
+    )
+
+
+def _ref(tm_ref: str | None) -> str | None:
+    return tm_ref if tm_ref and is_code(tm_ref) else None
+
+
+def _page(
+    settings: Settings,
+    vacancy: Vacancy,
+    organisation: Organisation,
+    t: Texts,
+    ref: str | None,
+    *,
+    submission: apply.Submission | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    out = to_out(vacancy)
+    keep = {"tm_ref": ref} if ref else {}
+    urls = vacancy_view.page_urls(settings.resolved_public_url, organisation.slug, out, keep)
+    context: dict[str, Any] = vacancy_view.context(out, organisation.name, urls, t)
+    secret = settings.secret_key.get_secret_value()
+    context["form"] = {
+        "action": f"/jobs/{organisation.slug}/{vacancy.id}/apply",
+        "token": apply.form_token(secret, vacancy.id),
+        "tm_ref": ref,
+        "data": submission.values if submission else apply.EMPTY,
+        "errors": submission.errors if submission else {},
+        "max_mb": apply.max_megabytes(settings),
+        "max_motivation": MAX_MOTIVATION,
+    }
+    context["reshare_action"] = f"/r/{ref}/reshare" if ref else None
+    return render(
+        "vacancy.html",
+        status_code=status_code,
+        headers=PRIVATE if submission else None,
+        **context,
+    )
+
+
+@router.get(
+    "/jobs/{organisation}/{vacancy_id}",
+    response_class=HTMLResponse,
+    summary="Public vacancy page",
+    responses={200: {"content": {"text/html": {}}}, **problem_responses(404)},
+)
+def vacancy_page(
+    organisation: str,
+    vacancy_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    tm_ref: RefQuery = None,
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """The page of an open vacancy, in HTML: title, facts, description, skills, the apply
+    form (or a link to `apply_url`), and a share block. The head carries schema.org
+    JobPosting JSON-LD and Open Graph tags. Tracked links of a vacancy without `apply_url`
+    lead here with `tm_ref`, which the apply form passes on to credit the referrer. The
+    interface speaks the vacancy's language unless `lang` says otherwise. A vacancy that
+    is not open, or not of this organisation, answers 404 (an HTML page)."""
+    found = _find(session, organisation, vacancy_id)
+    if found is None:
+        return not_found(pick_language(lang, None))
+    vacancy, org = found
+    t = Texts(pick_language(lang, vacancy.language))
+    return _page(settings, vacancy, org, t, _ref(tm_ref))
+
+
+def _find(session: Any, organisation: str, vacancy_id: str) -> tuple[Vacancy, Organisation] | None:
+    found_id = _uuid(vacancy_id)
+    return None if found_id is None else repository.open_vacancy(session, found_id, organisation)
+
+
+def _apply(request: Request, organisation: str, vacancy_id: str, form: Any) -> Response:
+    settings: Settings = request.app.state.settings
+    with unit_of_work(request.app.state.session_factory, request.app.state.celery) as session:
+        found = _find(session, organisation, vacancy_id)
+        language = form.get("lang") if isinstance(form.get("lang"), str) else None
+        if found is None:
+            return not_found(pick_language(language, None))
+        vacancy, org = found
+        t = Texts(pick_language(language, vacancy.language))
+        raw_ref = form.get("tm_ref")
+        ref = _ref(raw_ref if isinstance(raw_ref, str) else None)
+        submission = apply.check(form, settings, t)
+        token = form.get("form_token")
+        secret = settings.secret_key.get_secret_value()
+        if not isinstance(token, str) or not apply.token_valid(secret, vacancy.id, token):
+            submission.errors = {"form": t("error_token"), **submission.errors}
+            return _page(settings, vacancy, org, t, ref, submission=submission, status_code=403)
+        if submission.form is None or submission.document is None:
+            return _page(settings, vacancy, org, t, ref, submission=submission, status_code=422)
+        try:
+            recorded = submit(
+                session,
+                vacancy,
+                org.name,
+                submission.form,
+                submission.document,
+                window_days=settings.referral_window_days,
+                retention_days=settings.applicant_retention_days,
+            )
+        except ConflictError:
+            session.rollback()
+            return _message(vacancy, org, t, ref, "duplicate_title", ["duplicate"], 409)
+        if recorded.candidate_created:
+            index_candidate(session, recorded.candidate, settings.embedding_model)
+    query = urlencode({"lang": t.language, **({"tm_ref": ref} if ref else {})})
+    return RedirectResponse(
+        f"/jobs/{org.slug}/{vacancy.id}/applied?{query}", status_code=303, headers=PRIVATE
+    )
+
+
+@router.post("/jobs/{organisation}/{vacancy_id}/apply", include_in_schema=False)
+async def apply_to_vacancy(organisation: str, vacancy_id: str, request: Request) -> Response:
+    # One file and a few short fields; anything more is not this form.
+    async with request.form(max_files=1, max_fields=12) as form:
+        return await run_in_threadpool(_apply, request, organisation, vacancy_id, form)
+
+
+def _message(
+    vacancy: Vacancy,
+    org: Organisation,
+    t: Texts,
+    ref: str | None,
+    heading: str,
+    paragraphs: list[str],
+    status_code: int,
+) -> HTMLResponse:
+    return render(
+        "message.html",
+        status_code=status_code,
+        headers=PRIVATE,
+        lang=t.language,
+        t=t,
+        organisation=org.name,
+        switch_urls=[],
+        page_title=t(heading),
+        heading=t(heading),
+        paragraphs=[t(p, title=vacancy.title, organisation=org.name) for p in paragraphs],
+        back_url=f"/jobs/{org.slug}/{vacancy.id}?lang={t.language}",
+        reshare_action=f"/r/{ref}/reshare" if ref else None,
+        plain_share=[],
+        share_channels=vacancy_view.share_channels(),
+    )
+
+
+@router.get("/jobs/{organisation}/{vacancy_id}/applied", include_in_schema=False)
+def applied(
+    organisation: str,
+    vacancy_id: str,
+    session: SessionDep,
+    tm_ref: RefQuery = None,
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    found = _find(session, organisation, vacancy_id)
+    if found is None:
+        return not_found(pick_language(lang, None))
+    vacancy, org = found
+    t = Texts(pick_language(lang, vacancy.language))
+    return _message(vacancy, org, t, _ref(tm_ref), "thanks_title", ["thanks"], 200)
+
+
+@router.get(
+    "/jobs/{vacancy_id}",
+    status_code=301,
+    response_class=Response,
+    summary="Old address of a vacancy page",
+    responses={301: {"description": "Moved to `/jobs/{organisation}/{vacancy_id}`."}},
+)
+def old_vacancy_page(vacancy_id: str, request: Request, session: SessionDep) -> Response:
+    """Vacancy pages moved under the organisation's name; links shared before keep
+    working (301, query string kept)."""
+    found_id = _uuid(vacancy_id)
+    found = repository.open_vacancy(session, found_id) if found_id else None
+    if found is None:
+        return not_found()
+    vacancy, org = found
+    target = vacancy_page_url("", org.slug, vacancy.id)
+    query = request.url.query
+    return RedirectResponse(f"{target}?{query}" if query else target, status_code=301)
+
+
+def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTMLResponse:
+    """The answer to the share block's form: the visitor's new link, a copy field and a
+    button per channel."""
+    t = Texts(pick_language(lang, None))
+    buttons = [
+        (label, out.share[channel])
+        for channel, label in vacancy_view.share_channels()
+        if channel != "direct"
+    ]
+    return render(
+        "reshared.html",
+        status_code=status_code,
+        headers=PRIVATE,
+        lang=t.language,
+        t=t,
+        organisation="",
+        switch_urls=[],
+        page_title=t("your_link_title"),
+        url=out.url,
+        buttons=buttons,
+    )
