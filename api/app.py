@@ -12,7 +12,11 @@ from sqlalchemy import Engine
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
 from api.openapi import finish_spec, install_openapi
-from api.pages import jobs
+from api.pages import jobs, share
+from api.pages.dashboard import campaigns as dashboard_campaigns
+from api.pages.dashboard import login as dashboard_login
+from api.pages.dashboard import vacancies as dashboard_vacancies
+from api.pages.dashboard.common import install_dashboard_handlers
 from api.pages.templating import assets_router
 from api.problems import Problem, install_problem_handlers
 from api.ratelimit import RateLimitMiddleware
@@ -85,6 +89,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
 
     install_problem_handlers(app)
+    install_dashboard_handlers(app)
     # Added first, so it runs inside the body-size limit.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
@@ -117,6 +122,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(redirect.router)
     app.include_router(jobs.router)
+    app.include_router(share.router)
+    app.include_router(dashboard_login.router)
+    app.include_router(dashboard_vacancies.router)
+    app.include_router(dashboard_campaigns.router)
     app.include_router(assets_router)
     install_openapi(app, extra_models=[Problem, VacancyCreate, CandidateCreate], finish=finish_spec)
     return app

@@ -12,13 +12,13 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from api.pages.i18n import Texts
-from api.pages.signing import sign_timed, unsign_timed
 from distribution.applications.apply_form import ApplyForm
 from distribution.applications.schemas import MAX_MOTIVATION
 from matching.candidates.schemas import normalise_email
 from matching.documents.extract import ExtractedDocument, Limits, extract
 from runtime.errors import TalentMeshError
 from runtime.settings import Settings
+from runtime.signed_tokens import sign_timed, unsign_timed
 
 # A visitor may read the vacancy for a while before applying; a day is plenty, and a
 # token older than that is simply renewed on the re-shown form.

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
+from sqlalchemy.orm import Session
 
 from api.auth.repository import get_organisation
 from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
@@ -20,7 +21,9 @@ from matching.indexing.service import index_vacancy
 from matching.retrieval import announce
 from matching.vacancies import repository, service
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
+from models import Vacancy
 from models.vacancy import VacancyStatus
+from runtime.settings import Settings
 
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 
@@ -39,6 +42,13 @@ async def vacancy_body(
     ] = "talentmesh",
 ) -> Converted[VacancyCreate]:
     return await converted(request, VacancyCreate, format_, {"jobposting": jobposting.to_vacancy})
+
+
+def index_and_announce(session: Session, vacancy: Vacancy, settings: Settings) -> None:
+    """What follows every write of a vacancy (API and dashboard): index it for matching
+    before the response, and let match.completed subscribers know it changed."""
+    index_vacancy(session, vacancy, settings.embedding_model)
+    announce.request(session, vacancy)
 
 
 @router.post(
@@ -66,8 +76,7 @@ def create_vacancy(
     is detected. The vacancy is indexed for matching before the response."""
     vacancy = service.create(session, principal.organisation_id, body.payload)
     response.headers.update(body.headers())
-    index_vacancy(session, vacancy, settings.embedding_model)
-    announce.request(session, vacancy)
+    index_and_announce(session, vacancy, settings)
     response.headers["Location"] = f"/v1/vacancies/{vacancy.id}"
     return service.to_out(vacancy)
 
@@ -154,8 +163,7 @@ def update_vacancy(
     """Change the fields sent; fields left out keep their value and `null` clears an
     optional one. The vacancy is re-indexed for matching before the response."""
     vacancy = service.update(session, principal.organisation_id, vacancy_id, payload)
-    index_vacancy(session, vacancy, settings.embedding_model)
-    announce.request(session, vacancy)
+    index_and_announce(session, vacancy, settings)
     return service.to_out(vacancy)
 
 

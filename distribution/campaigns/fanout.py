@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from distribution.campaigns import repository
 from distribution.campaigns.notify import Content, DeliveryError, Mailer, post_webhook, share_link
 from distribution.campaigns.service import progress, to_out
+from distribution.campaigns.share_page import share_page_url
 from distribution.links.codes import link_url, new_code
 from integration.events import service as event_log
 from models import Campaign, Employee, Notification, TrackedLink
@@ -198,6 +199,7 @@ def deliver(
     work: BatchWork,
     *,
     public_url: str,
+    secret: str,
     mailer: Mailer,
     http: httpx.Client,
 ) -> Delivered:
@@ -224,6 +226,9 @@ def deliver(
             try:
                 content = _content(
                     notification, employee, links.get(employee.id, []), context, public_url
+                )
+                content.share_page = share_page_url(
+                    public_url, secret, work.campaign_id, employee.id
                 )
                 _send(notification.transport, content, employee, work, mailer, http)
             # One bad message (an unexpected error included) must not stop the batch.

@@ -40,7 +40,7 @@ class ShareLink:
     intent: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Content:
     notification_id: str
     kind: str
@@ -50,6 +50,7 @@ class Content:
     employee: dict[str, Any]
     message: str | None
     links: list[ShareLink] = field(default_factory=list)
+    share_page: str | None = None
 
     @property
     def subject(self) -> str:
@@ -69,6 +70,8 @@ class Content:
         ]
         if self.message:
             lines += ["", self.message]
+        if self.share_page:
+            lines += ["", f"Your share page, every link and text ready to copy: {self.share_page}"]
         for link in self.links:
             lines += [
                 "",
@@ -88,6 +91,7 @@ class Content:
                 "vacancy": {"id": self.vacancy_id, "title": self.vacancy_title},
                 "employee": self.employee,
                 "message": self.message,
+                "share_page": self.share_page,
                 "links": [
                     {
                         "channel": link.channel,

@@ -73,6 +73,10 @@ def organisation_name(session: Session, organisation_id: UUID) -> str:
     ).one()
 
 
+def organisation(session: Session, organisation_id: UUID) -> Organisation:
+    return session.scalars(select(Organisation).where(Organisation.id == organisation_id)).one()
+
+
 def known_employee_ids(session: Session, organisation_id: UUID, ids: list[UUID]) -> set[UUID]:
     rows = session.scalars(
         select(Employee.id).where(

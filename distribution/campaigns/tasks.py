@@ -65,6 +65,7 @@ def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
                 task_session_factory(),
                 work,
                 public_url=settings.resolved_public_url,
+                secret=settings.secret_key.get_secret_value(),
                 mailer=mailer,
                 http=http,
             )

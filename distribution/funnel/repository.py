@@ -5,7 +5,7 @@ every query is scoped to an organisation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -533,3 +533,57 @@ def leaderboard(
         .limit(limit)
     )
     return [LeaderboardRow(*row) for row in session.execute(query).all()]
+
+
+def daily_clicks(session: Session, scope: Scope) -> list[tuple[date, str, int]]:
+    """Counted clicks per day and channel (the reach of a campaign over time)."""
+    links = _links(scope)
+    query = (
+        select(Click.day, links.c.channel, func.count())
+        .join(links, links.c.id == Click.link_id)
+        .where(Click.organisation_id == scope.organisation_id, Click.bot.is_(False))
+    )
+    if scope.vacancy_id is not None:
+        query = query.where(Click.vacancy_id == scope.vacancy_id)
+    rows = session.execute(
+        query.group_by(Click.day, links.c.channel).order_by(Click.day, links.c.channel)
+    )
+    return [(row[0], row[1], int(row[2])) for row in rows]
+
+
+@dataclass(frozen=True)
+class VacancyOverview:
+    vacancy: Vacancy
+    clicks: int
+    applications: int
+    interviews: int
+    hires: int
+    campaigns: int
+
+
+def vacancy_overview(session: Session, organisation_id: UUID, limit: int) -> list[VacancyOverview]:
+    """The organisation's latest vacancies with their funnel counts, newest first (the
+    dashboard's list). Each count is a lookup on an index per vacancy."""
+    clicks = (
+        select(func.count())
+        .where(Click.vacancy_id == Vacancy.id, Click.bot.is_(False))
+        .scalar_subquery()
+    )
+    applications = select(func.count()).where(Application.vacancy_id == Vacancy.id)
+    interviewed = applications.where(_interviewed())
+    hired = applications.where(Application.status == "hired")
+    campaigns = select(func.count()).where(Campaign.vacancy_id == Vacancy.id)
+    rows = session.execute(
+        select(
+            Vacancy,
+            clicks,
+            applications.scalar_subquery(),
+            interviewed.scalar_subquery(),
+            hired.scalar_subquery(),
+            campaigns.scalar_subquery(),
+        )
+        .where(Vacancy.organisation_id == organisation_id)
+        .order_by(Vacancy.created_at.desc(), Vacancy.id.desc())
+        .limit(limit)
+    )
+    return [VacancyOverview(row[0], *(int(n) for n in row[1:])) for row in rows]

@@ -3,7 +3,7 @@ put together here (read-only; nothing is written)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -185,3 +185,21 @@ def leaderboard(
             for row in rows
         ],
     )
+
+
+def campaign_reach(
+    session: Session, organisation_id: UUID, campaign_id: UUID
+) -> list[tuple[date, str, int]]:
+    """Counted clicks on the campaign's links per day and channel, oldest day first."""
+    campaign = repository.get_campaign(session, organisation_id, campaign_id)
+    if campaign is None:
+        raise NotFoundError(f"no campaign with id {campaign_id}")
+    return repository.daily_clicks(
+        session, Scope(organisation_id, campaign.vacancy_id, campaign.id)
+    )
+
+
+def vacancy_overview(
+    session: Session, organisation_id: UUID, *, limit: int
+) -> list[repository.VacancyOverview]:
+    return repository.vacancy_overview(session, organisation_id, limit)

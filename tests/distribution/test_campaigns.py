@@ -101,7 +101,9 @@ def _run_batch(
         return fanout.Delivered()
     mailer = Mailer(smtp_url, "TalentMesh <no-reply@kb.example>")
     try:
-        outcome = fanout.deliver(factory, work, public_url=PUBLIC, mailer=mailer, http=http)
+        outcome = fanout.deliver(
+            factory, work, public_url=PUBLIC, secret="test secret", mailer=mailer, http=http
+        )
     finally:
         mailer.close()
     if not outcome.retry:
