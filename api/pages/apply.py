@@ -85,7 +85,8 @@ def _document(upload: Any, settings: Settings, t: Texts) -> ExtractedDocument | 
 
 
 def max_megabytes(settings: Settings) -> str:
-    return f"{settings.max_upload_bytes / 1_000_000:g}"
+    # Binary megabytes, as file managers show sizes.
+    return f"{settings.max_upload_bytes / 1_048_576:.3g}"
 
 
 def check(form: Any, settings: Settings, t: Texts) -> Submission:

@@ -85,6 +85,7 @@ _EN: Final = {
     "copy_link": "Copy the link",
     "language": "Language",
     "not_found_title": "Page not found",
+    "problem_title": "That did not work",
     "not_found": "This vacancy is not open, or the link is not right.",
     "ambassador_title": "Share {title}",
     "ambassador_intro": "Hello {name}, {organisation} is hiring. Sharing the vacancy in your "
@@ -173,6 +174,7 @@ _NL: Final = {
     "copy_link": "Kopieer de link",
     "language": "Taal",
     "not_found_title": "Pagina niet gevonden",
+    "problem_title": "Dat lukte niet",
     "not_found": "Deze vacature is niet open, of de link klopt niet.",
     "ambassador_title": "Deel {title}",
     "ambassador_intro": "Hallo {name}, {organisation} zoekt een nieuwe collega. Als je de "

@@ -15,7 +15,6 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import apply, vacancy_view
 from api.pages.i18n import Texts, pick_language
 from api.pages.templating import PRIVATE, render
-from api.problems import problem_responses
 from distribution.applications.apply_form import submit
 from distribution.applications.schemas import MAX_MOTIVATION
 from distribution.links import repository
@@ -100,7 +99,10 @@ def _page(
     "/jobs/{organisation}/{vacancy_id}",
     response_class=HTMLResponse,
     summary="Public vacancy page",
-    responses={200: {"content": {"text/html": {}}}, **problem_responses(404)},
+    responses={
+        200: {"content": {"text/html": {}}},
+        404: {"description": "No open vacancy here (an HTML page).", "content": {"text/html": {}}},
+    },
 )
 def vacancy_page(
     organisation: str,
@@ -224,7 +226,10 @@ def applied(
     status_code=301,
     response_class=Response,
     summary="Old address of a vacancy page",
-    responses={301: {"description": "Moved to `/jobs/{organisation}/{vacancy_id}`."}},
+    responses={
+        301: {"description": "Moved to `/jobs/{organisation}/{vacancy_id}`."},
+        404: {"description": "No open vacancy here (an HTML page).", "content": {"text/html": {}}},
+    },
 )
 def old_vacancy_page(vacancy_id: str, request: Request, session: SessionDep) -> Response:
     """Vacancy pages moved under the organisation's name; links shared before keep
@@ -237,6 +242,24 @@ def old_vacancy_page(vacancy_id: str, request: Request, session: SessionDep) -> 
     target = vacancy_page_url("", org.slug, vacancy.id)
     query = request.url.query
     return RedirectResponse(f"{target}?{query}" if query else target, status_code=301)
+
+
+def form_problem_page(status_code: int, detail: str, *, lang: str | None) -> HTMLResponse:
+    """A form on a public page that could not be carried out, and why."""
+    t = Texts(pick_language(lang, None))
+    return render(
+        "message.html",
+        status_code=status_code,
+        headers=PRIVATE,
+        lang=t.language,
+        t=t,
+        organisation="",
+        switch_urls=[],
+        page_title=t("problem_title"),
+        heading=t("problem_title"),
+        paragraphs=[detail[:1].upper() + detail[1:] + "."],
+        back_url=None,
+    )
 
 
 def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTMLResponse:

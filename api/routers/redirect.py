@@ -13,12 +13,17 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.pages.jobs import reshared_page
+from api.pages.jobs import form_problem_page, reshared_page
 from api.problems import problem_responses
 from distribution.links import service
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
 from models.base import utcnow
-from runtime.errors import FieldError, UnsupportedMediaTypeError, ValidationFailedError
+from runtime.errors import (
+    FieldError,
+    TalentMeshError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+)
 from runtime.outbox import unit_of_work
 from runtime.settings import Settings
 
@@ -155,6 +160,11 @@ async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool, str 
 
 
 _RESHARE_BODY = ReshareRequest.model_json_schema()
+# A form post that fails is answered with an HTML page saying why.
+_FORM_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {**answer, "content": {**answer["content"], "text/html": {}}}
+    for code, answer in problem_responses(403, 404, 415, 422).items()
+}
 
 
 @router.post(
@@ -168,7 +178,7 @@ _RESHARE_BODY = ReshareRequest.model_json_schema()
             "content": {"text/html": {}},
         },
         200: {"model": ReshareOut, "description": "This visitor's existing link for the channel."},
-        **problem_responses(403, 404, 415, 422),
+        **_FORM_PROBLEMS,
     },
     openapi_extra={
         "requestBody": {
@@ -191,7 +201,13 @@ async def reshare_link(code: str, request: Request) -> Response:
     404 under the same rules as `GET /r/{code}`; 422 when the link is already 10 steps from
     the employee's own link."""
     payload, is_form, language = await _reshare_request(request)
-    out, created = await to_thread.run_sync(_reshare, request, code, payload.channel)
+    try:
+        out, created = await to_thread.run_sync(_reshare, request, code, payload.channel)
+    except TalentMeshError as exc:
+        # A visitor who used the page's form reads the reason on a page, not as JSON.
+        if is_form:
+            return form_problem_page(exc.status, exc.detail, lang=language)
+        raise
     status_code = 201 if created else 200
     if is_form:
         return reshared_page(out, status_code=status_code, lang=language)

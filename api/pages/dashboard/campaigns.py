@@ -84,6 +84,9 @@ def show_campaign(
     chosen: AttributionModel = model if model in ATTRIBUTION_MODELS else "position_based"  # type: ignore[assignment]
     figures: CampaignFunnel = funnel.campaign_funnel(session, user.organisation_id, campaign.id)
     series = [(_label(line.channel), _steps(line)) for line in figures.channels]
+    # One employee reached on two channels counts on both lines but once in the total, so
+    # only the steps that add up across channels are stacked in the chart.
+    chart_series = [(label, values[1:]) for label, values in series]
     points, labels = _reach(funnel.campaign_reach(session, user.organisation_id, campaign.id))
     return page(
         "campaign.html",
@@ -95,10 +98,10 @@ def show_campaign(
         steps=STEPS,
         funnel_rows=[*series, ("All channels", _steps(figures.total))],
         funnel_svg=funnel_chart(
-            STEPS,
-            series,
+            STEPS[1:],
+            chart_series,
             title="Campaign funnel by channel",
-            description="From employees reached to hires, one bar per step, split by channel.",
+            description="From shared links to hires, one bar per step, split by channel.",
         ),
         reach_svg=line_chart(
             points,
