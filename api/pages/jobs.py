@@ -27,8 +27,10 @@ from models import Organisation, Vacancy
 from runtime.errors import ConflictError
 from runtime.outbox import unit_of_work
 from runtime.settings import Settings
+from runtime.signed_tokens import sign_timed, unsign_timed
 
 router = APIRouter(tags=["pages"])
+_RESHARE = "reshare-form"
 LangQuery = Annotated[str | None, Query(description="Interface language: `en` or `nl`.")]
 RefQuery = Annotated[
     str | None, Query(description="Code of the tracked link the visitor came through.")
@@ -62,6 +64,23 @@ def _ref(tm_ref: str | None) -> str | None:
     return tm_ref if tm_ref and is_code(tm_ref) else None
 
 
+def reshare_form(settings: Settings, ref: str | None) -> dict[str, str] | None:
+    """The share block's form for a visitor who came through ``ref``, with its token."""
+    if ref is None:
+        return None
+    token = sign_timed(settings.secret_key.get_secret_value(), _RESHARE, ref.encode())
+    return {"action": f"/r/{ref}/reshare", "token": token}
+
+
+def reshare_token_valid(settings: Settings, code: str, token: object) -> bool:
+    """Whether a share form for ``code`` came from our page (within a day)."""
+    if not isinstance(token, str):
+        return False
+    secret = settings.secret_key.get_secret_value()
+    payload = unsign_timed(secret, _RESHARE, token, max_age=apply.FORM_TOKEN_MAX_AGE)
+    return payload == code.encode()
+
+
 def _page(
     settings: Settings,
     vacancy: Vacancy,
@@ -86,7 +105,7 @@ def _page(
         "max_mb": apply.max_megabytes(settings),
         "max_motivation": MAX_MOTIVATION,
     }
-    context["reshare_action"] = f"/r/{ref}/reshare" if ref else None
+    context["reshare"] = reshare_form(settings, ref)
     return render(
         "vacancy.html",
         status_code=status_code,
@@ -162,7 +181,7 @@ def _apply(request: Request, organisation: str, vacancy_id: str, form: Any) -> R
             )
         except ConflictError:
             session.rollback()
-            return _message(vacancy, org, t, ref, "duplicate_title", ["duplicate"], 409)
+            return _message(settings, vacancy, org, t, ref, "duplicate_title", ["duplicate"], 409)
         if recorded.candidate_created:
             index_candidate(session, recorded.candidate, settings.embedding_model)
     query = urlencode({"lang": t.language, **({"tm_ref": ref} if ref else {})})
@@ -179,6 +198,7 @@ async def apply_to_vacancy(organisation: str, vacancy_id: str, request: Request)
 
 
 def _message(
+    settings: Settings,
     vacancy: Vacancy,
     org: Organisation,
     t: Texts,
@@ -199,7 +219,7 @@ def _message(
         heading=t(heading),
         paragraphs=[t(p, title=vacancy.title, organisation=org.name) for p in paragraphs],
         back_url=f"/jobs/{org.slug}/{vacancy.id}?lang={t.language}",
-        reshare_action=f"/r/{ref}/reshare" if ref else None,
+        reshare=reshare_form(settings, ref),
         plain_share=[],
         share_channels=vacancy_view.share_channels(),
     )
@@ -210,6 +230,7 @@ def applied(
     organisation: str,
     vacancy_id: str,
     session: SessionDep,
+    settings: SettingsDep,
     tm_ref: RefQuery = None,
     lang: LangQuery = None,
 ) -> HTMLResponse:
@@ -218,7 +239,7 @@ def applied(
         return not_found(pick_language(lang, None))
     vacancy, org = found
     t = Texts(pick_language(lang, vacancy.language))
-    return _message(vacancy, org, t, _ref(tm_ref), "thanks_title", ["thanks"], 200)
+    return _message(settings, vacancy, org, t, _ref(tm_ref), "thanks_title", ["thanks"], 200)
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from anyio import CapacityLimiter, to_thread
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.pages.jobs import form_problem_page, reshared_page
+from api.pages.jobs import form_problem_page, reshare_token_valid, reshared_page
 from api.problems import problem_responses
 from distribution.links import service
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
@@ -125,18 +126,26 @@ def _reshare(request: Request, code: str, channel: LinkChannel) -> tuple[Reshare
         )
 
 
-async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool, str | None]:
-    """The request body (JSON, a form, or none), whether it came from a form, and the
-    language of the page the form was on."""
+@dataclass(frozen=True)
+class _ReshareBody:
+    payload: ReshareRequest
+    # Sent by the share block's form: the page's language and the form's token.
+    is_form: bool
+    language: str | None = None
+    form_token: object = None
+
+
+async def _reshare_request(request: Request) -> _ReshareBody:
+    """The request body (JSON, a form, or none), and what the share form adds to it."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw: Any
     is_form = media_type in _FORM_TYPES
-    language = None
+    language = form_token = None
     if is_form:
         raw = dict((await request.form()).items())
-        # The share block's form says which language its page spoke.
         lang = raw.pop("lang", None)
         language = lang if isinstance(lang, str) else None
+        form_token = raw.pop("form_token", None)
     elif media_type in ("", "application/json"):
         body = await request.body()
         if media_type == "" and body.strip():
@@ -150,7 +159,7 @@ async def _reshare_request(request: Request) -> tuple[ReshareRequest, bool, str 
     else:
         raise UnsupportedMediaTypeError(f"{media_type} is not accepted; send JSON or a form")
     try:
-        return ReshareRequest.model_validate(raw), is_form, language
+        return _ReshareBody(ReshareRequest.model_validate(raw), is_form, language, form_token)
     except ValidationError as exc:
         errors = [
             FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()
@@ -195,14 +204,21 @@ async def reshare_link(code: str, request: Request) -> Response:
     vacancy can travel friend to friend while every click and application is credited up
     the chain to the employee who shared it first. Body optional: `{"channel": "whatsapp"}`
     (default `direct`). The same visitor asking again for the same channel on the same
-    (UTC) day gets the same link (200). A form post (the landing page's share form) is
-    answered with an HTML page showing the link and share buttons.
+    (UTC) day gets the same link (200). A form post is the vacancy page's share form: it
+    must carry that form's `form_token` (403 without it, so no other site can post it from
+    a visitor's browser) and is answered with an HTML page showing the link and share
+    buttons; API clients send JSON.
 
     404 under the same rules as `GET /r/{code}`; 422 when the link is already 10 steps from
     the employee's own link."""
-    payload, is_form, language = await _reshare_request(request)
+    body = await _reshare_request(request)
+    is_form, language = body.is_form, body.language
+    # A form post is a browser's: it must come from our page's share form (a JSON post
+    # from another site cannot be sent without the browser asking first).
+    if is_form and not reshare_token_valid(_settings(request), code, body.form_token):
+        return form_problem_page(403, "this form did not come from our page", lang=language)
     try:
-        out, created = await to_thread.run_sync(_reshare, request, code, payload.channel)
+        out, created = await to_thread.run_sync(_reshare, request, code, body.payload.channel)
     except TalentMeshError as exc:
         # A visitor who used the page's form reads the reason on a page, not as JSON.
         if is_form:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.pages.jobs import reshare_form
 from distribution.links.codes import visitor_key
 from distribution.links.service import MAX_DEPTH, NOT_FOUND_DETAIL
 from models import Click, TrackedLink
@@ -242,7 +243,10 @@ def test_reshare_form_post_answers_a_page(
     client: TestClient, db: Session, settings: Settings
 ) -> None:
     data = seed(db, title='<script>alert("x")</script> & co')
-    response = reshare(client, data.link.code, data={"channel": "linkedin"})
+    form = reshare_form(settings, data.link.code)
+    assert form is not None
+    fields = {"channel": "linkedin", "form_token": form["token"], "lang": "en"}
+    response = reshare(client, data.link.code, data=fields)
     assert response.status_code == 201
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     db.expire_all()
@@ -253,7 +257,23 @@ def test_reshare_form_post_answers_a_page(
     assert f'value="{settings.resolved_public_url}/r/{child.code}"' in page
     assert "https://www.linkedin.com/sharing/share-offsite/?url=" in page
     assert "<script>" not in page
-    assert reshare(client, data.link.code, data={"channel": "linkedin"}).status_code == 200
+    assert reshare(client, data.link.code, data=fields).status_code == 200
+
+
+def test_reshare_form_post_needs_the_pages_token(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    data = seed(db)
+    other = reshare_form(settings, seed(db, org="Stadsarchief").link.code)
+    assert other is not None
+    for token in (None, "forged", other["token"]):
+        fields = {"channel": "linkedin", **({"form_token": token} if token else {})}
+        response = reshare(client, data.link.code, data=fields)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert db.scalar(select(TrackedLink).where(TrackedLink.parent_id == data.link.id)) is None
+    # API clients post JSON, which no other site can make a browser send unasked.
+    assert reshare(client, data.link.code, json={"channel": "linkedin"}).status_code == 201
 
 
 # --- landing page ------------------------------------------------------------------------

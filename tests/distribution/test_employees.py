@@ -25,6 +25,7 @@ from distribution.employees.schemas import (
 )
 from models import Application, Candidate, Employee, Organisation, SectionEmbedding, TrackedLink
 from models.employee import SHARE_CHANNELS
+from models.organisation import slugify
 from runtime.cli import app as cli_app
 from runtime.errors import ConflictError, FieldError, ValidationFailedError
 from runtime.settings import get_settings
@@ -338,8 +339,8 @@ def committed_org(engine: Engine) -> Iterator[str]:
     name = f"CLI {uuid.uuid4().hex[:8]}"
     with engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO organisations (id, name) VALUES (:id, :name)"),
-            {"id": uuid.uuid4(), "name": name},
+            text("INSERT INTO organisations (id, name, slug) VALUES (:id, :name, :slug)"),
+            {"id": uuid.uuid4(), "name": name, "slug": slugify(name)},
         )
     yield name
     with engine.begin() as connection:
