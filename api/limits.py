@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.pages.jobs import form_problem_page
 from api.problems import send_problem
 from runtime.errors import PayloadTooLargeError
 
@@ -65,6 +66,14 @@ class BodySizeLimitMiddleware:
 
     @staticmethod
     async def _reject(scope: Scope, send: Send, limit: int) -> None:
+        if _from_a_page(scope):
+            # A visitor's browser gets a page it can show, not a problem document.
+            detail = f"the file is larger than {limit / 1_048_576:.3g} MB"
+            page = form_problem_page(413, detail, lang=None)
+            headers = [*page.raw_headers, (b"connection", b"close")]
+            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.body", "body": page.body})
+            return
         await send_problem(
             send,
             scope,
@@ -74,3 +83,9 @@ class BodySizeLimitMiddleware:
             detail=f"the request body exceeds {limit} bytes",
             headers=[(b"connection", b"close")],
         )
+
+
+def _from_a_page(scope: Scope) -> bool:
+    """A form post from one of the HTML pages (a browser that asks for HTML)."""
+    accept = dict(scope["headers"]).get(b"accept", b"")
+    return scope["path"].startswith(("/jobs/", "/dashboard")) and b"text/html" in accept

@@ -44,20 +44,30 @@ def _uuid(text: str) -> UUID | None:
         return None
 
 
-def not_found(lang: str = "en") -> HTMLResponse:
-    t = Texts(lang)
+def public_page(template: str, t: Texts, *, status_code: int, **context: Any) -> HTMLResponse:
+    """A public page outside a vacancy's own (no organisation header, no language switch)
+    unless the context says otherwise; never stored by a shared cache."""
+    values: dict[str, Any] = {"organisation": "", "switch_urls": [], **context}
     return render(
+        template, status_code=status_code, headers=PRIVATE, lang=t.language, t=t, **values
+    )
+
+
+def _note(t: Texts, status_code: int, heading: str, paragraph: str) -> HTMLResponse:
+    return public_page(
         "message.html",
-        status_code=404,
-        lang=lang,
-        t=t,
-        organisation="",
-        switch_urls=[],
-        page_title=t("not_found_title"),
-        heading=t("not_found_title"),
-        paragraphs=[t("not_found")],
+        t,
+        status_code=status_code,
+        page_title=heading,
+        heading=heading,
+        paragraphs=[paragraph],
         back_url=None,
     )
+
+
+def not_found(lang: str = "en") -> HTMLResponse:
+    t = Texts(lang)
+    return _note(t, 404, t("not_found_title"), t("not_found"))
 
 
 def _ref(tm_ref: str | None) -> str | None:
@@ -207,14 +217,11 @@ def _message(
     paragraphs: list[str],
     status_code: int,
 ) -> HTMLResponse:
-    return render(
+    return public_page(
         "message.html",
+        t,
         status_code=status_code,
-        headers=PRIVATE,
-        lang=t.language,
-        t=t,
         organisation=org.name,
-        switch_urls=[],
         page_title=t(heading),
         heading=t(heading),
         paragraphs=[t(p, title=vacancy.title, organisation=org.name) for p in paragraphs],
@@ -268,19 +275,7 @@ def old_vacancy_page(vacancy_id: str, request: Request, session: SessionDep) -> 
 def form_problem_page(status_code: int, detail: str, *, lang: str | None) -> HTMLResponse:
     """A form on a public page that could not be carried out, and why."""
     t = Texts(pick_language(lang, None))
-    return render(
-        "message.html",
-        status_code=status_code,
-        headers=PRIVATE,
-        lang=t.language,
-        t=t,
-        organisation="",
-        switch_urls=[],
-        page_title=t("problem_title"),
-        heading=t("problem_title"),
-        paragraphs=[detail[:1].upper() + detail[1:] + "."],
-        back_url=None,
-    )
+    return _note(t, status_code, t("problem_title"), detail[:1].upper() + detail[1:] + ".")
 
 
 def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTMLResponse:
@@ -292,14 +287,10 @@ def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTM
         for channel, label in vacancy_view.share_channels()
         if channel != "direct"
     ]
-    return render(
+    return public_page(
         "reshared.html",
+        t,
         status_code=status_code,
-        headers=PRIVATE,
-        lang=t.language,
-        t=t,
-        organisation="",
-        switch_urls=[],
         page_title=t("your_link_title"),
         url=out.url,
         buttons=buttons,

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
-from api.pages.i18n import Texts, pick_language
-from api.pages.jobs import not_found
-from api.pages.templating import PRIVATE, render
+from api.pages.i18n import LANGUAGE_NAMES, Texts, pick_language
+from api.pages.jobs import not_found, public_page
 from api.pages.vacancy_view import CHANNEL_LABELS
 from distribution.campaigns import share_page
 from distribution.links.service import vacancy_page_url
@@ -42,16 +41,13 @@ def ambassador_page(
         }
         for link in found.links
     ]
-    return render(
+    response = public_page(
         "share.html",
-        # The page holds the employee's own links: no shared cache, no search engine.
-        headers={**PRIVATE, "X-Robots-Tag": "noindex"},
-        lang=t.language,
-        t=t,
+        t,
+        status_code=200,
         organisation=found.organisation,
         switch_urls=[
-            (code, name, f"/share/{token}?lang={code}")
-            for code, name in (("en", "English"), ("nl", "Nederlands"))
+            (code, name, f"/share/{token}?lang={code}") for code, name in LANGUAGE_NAMES.items()
         ],
         page_title=t("ambassador_title", title=found.vacancy.title),
         vacancy=found.vacancy,
@@ -60,3 +56,6 @@ def ambassador_page(
         page_url=vacancy_page_url("", found.organisation_slug, found.vacancy.id),
         links=links,
     )
+    # The page holds the employee's own links: no search engine either.
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

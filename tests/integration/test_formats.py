@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from models.organisation import slugify
+
 ORG = "Koninklijke Bibliotheek"
 # Every property Google for Jobs requires or recommends that the product stores, written
 # the way the export writes it.
@@ -156,7 +158,7 @@ def test_a_vacancy_exports_with_its_page_and_the_organisation(
     document = client.get(f"/v1/vacancies/{vacancy['id']}.jsonld", headers=admin).json()
     assert document["hiringOrganization"]["name"] == ORG
     assert document["identifier"]["value"] == vacancy["id"]
-    assert document["url"].endswith(f"/jobs/{vacancy['id']}")
+    assert document["url"].endswith(f"/jobs/{slugify(ORG)}/{vacancy['id']}")
     assert document["datePosted"] == vacancy["created_at"].replace("Z", "+00:00")
     assert document["jobLocation"]["address"]["addressLocality"] == "Leiden"
     assert "jobLocationType" not in document

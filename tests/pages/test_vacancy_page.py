@@ -291,3 +291,26 @@ def test_a_foreign_or_stale_ref_does_not_block_the_application(
     application = db.scalars(select(Application)).one()
     assert application.ref_link_id is None
     assert application.ownership == "unreferred"
+
+
+def test_a_file_far_over_the_limit_gets_a_page_and_stores_nothing(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    data = page_seed(db)
+    huge = b"%PDF-1.7\n" + b"0" * (settings.max_upload_bytes + 100_000)
+    response = client.post(
+        f"{path_of(data)}/apply",
+        data=form_fields(data, settings),
+        files=cv_file(huge),
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "larger than" in response.text
+    assert count(db, Application) == 0
+    just_over = b"%PDF-1.7\n" + b"0" * settings.max_upload_bytes
+    response = client.post(
+        f"{path_of(data)}/apply", data=form_fields(data, settings), files=cv_file(just_over)
+    )
+    assert response.status_code == 422
+    assert "groter dan 10 MB" in response.text

@@ -27,6 +27,19 @@ async def form_data(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(form_data)]
 
 
+def checked_form(
+    request: Request, form: FormDep, user: dashboard_session.UserDep, settings: SettingsDep
+) -> FormData:
+    """The form of a signed-in user, once its CSRF token and origin are checked."""
+    token = text_values(form, ("csrf_token",))["csrf_token"]
+    dashboard_session.check_csrf(request, settings, user, token)
+    return form
+
+
+# Every dashboard form that changes something takes its fields through this.
+CheckedFormDep = Annotated[FormData, Depends(checked_form)]
+
+
 def _login_page(
     settings: SettingsDep, next_path: str, error: str | None, status_code: int
 ) -> HTMLResponse:
@@ -67,11 +80,7 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
 
 
 @router.post("/dashboard/logout")
-def logout(
-    request: Request, form: FormDep, user: dashboard_session.UserDep, settings: SettingsDep
-) -> Response:
-    token = text_values(form, ("csrf_token",))["csrf_token"]
-    dashboard_session.check_csrf(request, settings, user, token)
+def logout(form: CheckedFormDep) -> Response:
     response = RedirectResponse("/dashboard/login", status_code=303, headers=PRIVATE)
     dashboard_session.end_session(response)
     return response

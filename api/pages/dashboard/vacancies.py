@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep, SettingsDep
 from api.pages.dashboard import forms
 from api.pages.dashboard.common import domain_errors, not_found, page, validation_errors
-from api.pages.dashboard.login import FormDep
-from api.pages.dashboard.session import DashboardUser, UserDep, check_csrf
+from api.pages.dashboard.login import CheckedFormDep
+from api.pages.dashboard.session import DashboardUser, UserDep
 from api.pages.templating import PRIVATE
 from api.routers.vacancies import index_and_announce
 from distribution.campaigns import repository as campaigns_repository
@@ -114,9 +114,8 @@ def _save(
 
 @router.post("/dashboard/vacancies/new")
 def create_vacancy(
-    request: Request, form: FormDep, user: UserDep, session: SessionDep, settings: SettingsDep
+    form: CheckedFormDep, user: UserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    check_csrf(request, settings, user, forms.text_values(form, ("csrf_token",))["csrf_token"])
     user.require("vacancies:write")
     return _save(session, user, settings, form, None)
 
@@ -141,13 +140,11 @@ def edit_vacancy_form(vacancy_id: str, user: UserDep, session: SessionDep) -> HT
 @router.post("/dashboard/vacancies/{vacancy_id}/edit")
 def edit_vacancy(
     vacancy_id: str,
-    request: Request,
-    form: FormDep,
+    form: CheckedFormDep,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    check_csrf(request, settings, user, forms.text_values(form, ("csrf_token",))["csrf_token"])
     user.require("vacancies:write")
     vacancy = _vacancy(session, user, vacancy_id)
     if vacancy is None:
@@ -235,13 +232,11 @@ def show_vacancy(
 @router.post("/dashboard/vacancies/{vacancy_id}/campaigns")
 def start_campaign(
     vacancy_id: str,
-    request: Request,
-    form: FormDep,
+    form: CheckedFormDep,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    check_csrf(request, settings, user, forms.text_values(form, ("csrf_token",))["csrf_token"])
     user.require("distribution:write")
     vacancy = _vacancy(session, user, vacancy_id)
     if vacancy is None:
