@@ -67,16 +67,18 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 @contextmanager
-def new_page(browser: Browser) -> Iterator[Page]:
+def new_page(browser: Browser, *, javascript: bool = True) -> Iterator[Page]:
     """A page in a context of its own (no cookies or storage shared with other tests), closed
-    with its context afterwards."""
+    with its context afterwards; ``javascript=False`` browses with scripts off."""
     # Headless Chromium announces itself as "HeadlessChrome", which the link tracker rightly
     # takes for a bot; the pages are tested as a visitor's browser meets them.
     user_agent = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
         f"Chrome/{browser.version} Safari/537.36"
     )
-    context = browser.new_context(viewport=VIEWPORT, locale=LOCALE, user_agent=user_agent)
+    context = browser.new_context(
+        viewport=VIEWPORT, locale=LOCALE, user_agent=user_agent, java_script_enabled=javascript
+    )
     try:
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         yield context.new_page()
