@@ -11,8 +11,9 @@ keep-alive; targets take turns within each run, and the figures are medians over
 ``--runs`` runs of each run's median and 95th percentile.
 
 Targets: the vacancy page as a visitor from a tracked link sees it (``?tm_ref=``), the same
-page without it, and the stylesheet (``/assets/site.css``: the app's cheapest answer, no
-database). The weight is the page's HTML plus its stylesheet and script.
+page without it, the dashboard's vacancy list and campaign page (funnel, reach, leaderboard
+and attribution over those clicks), and the stylesheet (``/assets/site.css``: the app's
+cheapest answer, no database). The weight is the page's HTML plus its stylesheet and script.
 
     .venv/bin/python -m bench.bench_pages [--clicks 10000] [--employees 50] [--runs 5]
         [--requests 200]
@@ -31,10 +32,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import uvicorn
@@ -90,10 +93,20 @@ class ServerTimer:
         await self.app(scope, receive, timed_send)
 
 
-def seed(factory: sessionmaker[Session], employees: int, clicks: int) -> tuple[str, str]:
-    """The vacancy's page path and one tracked code of it."""
+@dataclass(frozen=True)
+class Seeded:
+    page: str
+    code: str
+    campaign: UUID
+    key: str
+
+
+def seed(factory: sessionmaker[Session], employees: int, clicks: int) -> Seeded:
+    """The vacancy with its campaign, links and clicks, and an admin key."""
     with transaction(factory) as session:
-        create_api_key(session, organisation_name="Koninklijke Bibliotheek", scopes="admin")
+        _, key = create_api_key(
+            session, organisation_name="Koninklijke Bibliotheek", scopes="admin"
+        )
     with transaction(factory) as session:
         org = session.query(Organisation).one()
         vacancy = Vacancy(
@@ -155,7 +168,7 @@ def seed(factory: sessionmaker[Session], employees: int, clicks: int) -> tuple[s
         ]
         for start in range(0, len(rows), 5000):
             session.execute(insert(Click), rows[start : start + 5000])
-        return f"/jobs/{org.slug}/{vacancy.id}", codes[0].code
+        return Seeded(f"/jobs/{org.slug}/{vacancy.id}", codes[0].code, campaign.id, key)
 
 
 def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -167,6 +180,14 @@ def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+def log_in(client: httpx.Client, key: str) -> None:
+    form = client.get("/dashboard/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post("/dashboard/login", data={"api_key": key, "login_token": token[1]})
+    answer.raise_for_status()
 
 
 def weight(client: httpx.Client, path: str) -> tuple[int, int]:
@@ -189,19 +210,27 @@ def main() -> None:
     engine = make_engine(postgres.url)
     try:
         upgrade_to_head(engine)
-        path, code = seed(make_session_factory(engine), args.employees, args.clicks)
+        seeded = seed(make_session_factory(engine), args.employees, args.clicks)
+        path = seeded.page
         settings = Settings(
             database_url=postgres.url,
             broker_url=broker.url,
             data_dir=tmp / "var",
-            public_url="https://jobs.bench.example",
+            # http: the dashboard cookie is Secure under an https public URL.
+            public_url="http://jobs.bench.example",
         )
         timer = ServerTimer(create_app(settings, engine=engine))
         server, thread, base = serve(timer)
-        targets = {"page, from a tracked link": f"{path}?tm_ref={code}", "page": path}
-        targets["stylesheet (reference)"] = "/assets/site.css"
+        targets = {
+            "page, from a tracked link": f"{path}?tm_ref={seeded.code}",
+            "page": path,
+            "dashboard: vacancy list": "/dashboard",
+            "dashboard: campaign": f"/dashboard/campaigns/{seeded.campaign}",
+            "stylesheet (reference)": "/assets/site.css",
+        }
         figures: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
-        with httpx.Client(base_url=base) as client:
+        with httpx.Client(base_url=base, follow_redirects=True) as client:
+            log_in(client, seeded.key)
             html, assets = weight(client, path)
             for _ in range(20):
                 for target in targets.values():
