@@ -8,6 +8,9 @@ from api.pages.jobs import form_problem_page
 from api.problems import send_problem
 from runtime.errors import PayloadTooLargeError
 
+# Multipart framing adds a little on top of the file itself.
+MULTIPART_MARGIN = 64 * 1024
+
 
 class BodySizeLimitMiddleware:
     """Answers 413 before the app runs when Content-Length is too large, and stops reading a
@@ -27,8 +30,7 @@ class BodySizeLimitMiddleware:
         limit = self.json_limit
         for prefix, upload_limit in self.uploads.items():
             if path.startswith(prefix):
-                # Multipart framing adds a little on top of the file itself.
-                limit = upload_limit + 64 * 1024
+                limit = upload_limit + MULTIPART_MARGIN
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(scope, send, limit)
@@ -68,7 +70,9 @@ class BodySizeLimitMiddleware:
     async def _reject(scope: Scope, send: Send, limit: int) -> None:
         if _from_a_page(scope):
             # A visitor's browser gets a page it can show, not a problem document.
-            detail = f"the file is larger than {limit / 1_048_576:.3g} MB"
+            # The apply form's file may be as large as the upload limit (without the margin).
+            shown = limit - MULTIPART_MARGIN if scope["path"].startswith("/jobs/") else limit
+            detail = f"what you sent is larger than {shown / 1_048_576:.3g} MB"
             page = form_problem_page(413, detail, lang=None)
             headers = [*page.raw_headers, (b"connection", b"close")]
             await send({"type": "http.response.start", "status": 413, "headers": headers})

@@ -59,5 +59,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Dashboard sessions of this key that began before this moment are over (log-out).
+    sessions_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="api_keys", lazy="raise")

@@ -93,3 +93,7 @@ class Vacancy(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     # When the vacancy was first published (schema.org datePosted); the creation time if unset.
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(10), default="open")
+
+    def is_public(self, now: datetime) -> bool:
+        """Open and not past its closing date: shown on its page, taking applications."""
+        return self.status == "open" and (self.valid_through is None or self.valid_through > now)

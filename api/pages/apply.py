@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
+from api.pages.fields import form_text
 from api.pages.i18n import Texts
 from distribution.applications.apply_form import ApplyForm
 from distribution.applications.schemas import MAX_MOTIVATION
@@ -58,12 +59,6 @@ class Submission:
     document: ExtractedDocument | None = None
 
 
-def _text(raw: Any, limit: int) -> str:
-    # A field sent twice or as a file is read as empty text; far longer than any real
-    # value is cut, and the length check below reports it.
-    return raw.strip()[: limit + 1] if isinstance(raw, str) else ""
-
-
 def _document(upload: Any, settings: Settings, t: Texts) -> ExtractedDocument | str:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return t("error_cv_missing")
@@ -92,10 +87,10 @@ def max_megabytes(settings: Settings) -> str:
 def check(form: Any, settings: Settings, t: Texts) -> Submission:
     """Check every field, the CV included, so the visitor sees every problem at once."""
     values = {
-        "name": _text(form.get("name"), MAX_NAME),
-        "email": _text(form.get("email"), 320),
-        "phone": _text(form.get("phone"), 40),
-        "motivation": _text(form.get("motivation"), MAX_MOTIVATION),
+        "name": form_text(form.get("name"), MAX_NAME),
+        "email": form_text(form.get("email"), 320),
+        "phone": form_text(form.get("phone"), 40),
+        "motivation": form_text(form.get("motivation"), MAX_MOTIVATION),
         "consent": form.get("consent") == "yes",
         "had_file": isinstance(form.get("cv"), UploadFile) and bool(form.get("cv").filename),
     }

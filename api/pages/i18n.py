@@ -4,6 +4,7 @@ and Dutch. A page speaks the vacancy's language unless the visitor picks the oth
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Final
 
 LANGUAGES: Final = ("en", "nl")
@@ -66,8 +67,6 @@ _EN: Final = {
     "error_motivation": "Please keep your motivation under {count} characters.",
     "error_token": "This form was open too long, or came from elsewhere. Please send it again.",
     "file_again": "For your safety the browser does not keep a chosen file: add your CV again.",
-    "duplicate_title": "You already applied",
-    "duplicate": "We already have your application for this vacancy. We will be in touch.",
     "thanks_title": "Thank you for applying",
     "thanks": "We received your application for {title}. You will hear from {organisation} "
     "soon; a confirmation is not sent by email.",
@@ -95,6 +94,7 @@ _EN: Final = {
     "ambassador_open": "Share on {channel}",
     "ambassador_link": "Your link",
     "attribution": "This service uses the ESCO classification of the European Commission.",
+    "skip": "Skip to content",
 }
 
 _NL: Final = {
@@ -154,8 +154,6 @@ _NL: Final = {
     "error_token": "Dit formulier stond te lang open of kwam van elders. Verstuur het opnieuw.",
     "file_again": "Voor je veiligheid onthoudt de browser geen gekozen bestand: voeg je cv "
     "opnieuw toe.",
-    "duplicate_title": "Je hebt al gesolliciteerd",
-    "duplicate": "We hebben je sollicitatie op deze vacature al. We nemen contact met je op.",
     "thanks_title": "Bedankt voor je sollicitatie",
     "thanks": "We hebben je sollicitatie voor {title} ontvangen. Je hoort snel van "
     "{organisation}; er volgt geen bevestiging per e-mail.",
@@ -184,6 +182,7 @@ _NL: Final = {
     "ambassador_open": "Deel op {channel}",
     "ambassador_link": "Je link",
     "attribution": "Deze dienst gebruikt de ESCO-classificatie van de Europese Commissie.",
+    "skip": "Naar de inhoud",
 }
 
 TEXTS: Final = {"en": _EN, "nl": _NL}
@@ -197,6 +196,17 @@ def pick_language(requested: str | None, content_language: str | None) -> str:
     return "en"
 
 
+_MONTHS: Final = {
+    "en": "January February March April May June July August September October November December",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+}
+_CHANNELS: Final = {
+    "en": {"direct": "Link", "email": "Email", "intranet": "Intranet"},
+    "nl": {"direct": "Link", "email": "E-mail", "intranet": "Intranet"},
+}
+_BRANDS: Final = {"linkedin": "LinkedIn", "facebook": "Facebook", "x": "X", "whatsapp": "WhatsApp"}
+
+
 class Texts:
     """Interface text in one language: ``t("hours", hours=32)``."""
 
@@ -207,3 +217,17 @@ class Texts:
     def __call__(self, key: str, **values: object) -> str:
         text = self._table[key]
         return text.format(**values) if values else text
+
+    def number(self, value: float) -> str:
+        """``32.5`` in English, ``32,5`` in Dutch."""
+        text = f"{value:g}"
+        return text.replace(".", ",") if self.language == "nl" else text
+
+    def date(self, day: date) -> str:
+        """``7 December 2026`` / ``7 december 2026``."""
+        month = _MONTHS[self.language].split()[day.month - 1]
+        return f"{day.day} {month} {day.year}"
+
+    def channel(self, channel: str) -> str:
+        """A share channel's name (brands as they write themselves)."""
+        return _BRANDS.get(channel) or _CHANNELS[self.language].get(channel, channel)

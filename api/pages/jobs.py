@@ -162,19 +162,27 @@ def _find(session: Any, organisation: str, vacancy_id: str) -> tuple[Vacancy, Or
 
 def _apply(request: Request, organisation: str, vacancy_id: str, form: Any) -> Response:
     settings: Settings = request.app.state.settings
+    language = form.get("lang") if isinstance(form.get("lang"), str) else None
+    found_id = _uuid(vacancy_id)
+    if found_id is None:
+        return not_found(pick_language(language, None))
+    t = Texts(pick_language(language, None))
+    raw_ref = form.get("tm_ref")
+    ref = _ref(raw_ref if isinstance(raw_ref, str) else None)
+    # The form token is checked and the CV read before a database connection is taken:
+    # reading a large file must not hold a pooled connection in an open transaction.
+    token = form.get("form_token")
+    secret = settings.secret_key.get_secret_value()
+    token_ok = isinstance(token, str) and apply.token_valid(secret, found_id, token)
+    submission = apply.check(form, settings, t)
     with unit_of_work(request.app.state.session_factory, request.app.state.celery) as session:
-        found = _find(session, organisation, vacancy_id)
-        language = form.get("lang") if isinstance(form.get("lang"), str) else None
+        found = repository.open_vacancy(session, found_id, organisation)
         if found is None:
-            return not_found(pick_language(language, None))
+            return not_found(t.language)
         vacancy, org = found
-        t = Texts(pick_language(language, vacancy.language))
-        raw_ref = form.get("tm_ref")
-        ref = _ref(raw_ref if isinstance(raw_ref, str) else None)
-        submission = apply.check(form, settings, t)
-        token = form.get("form_token")
-        secret = settings.secret_key.get_secret_value()
-        if not isinstance(token, str) or not apply.token_valid(secret, vacancy.id, token):
+        query = urlencode({"lang": t.language, **({"tm_ref": ref} if ref else {})})
+        thanks = f"/jobs/{org.slug}/{vacancy.id}/applied?{query}"
+        if not token_ok:
             submission.errors = {"form": t("error_token"), **submission.errors}
             return _page(settings, vacancy, org, t, ref, submission=submission, status_code=403)
         if submission.form is None or submission.document is None:
@@ -190,14 +198,13 @@ def _apply(request: Request, organisation: str, vacancy_id: str, form: Any) -> R
                 retention_days=settings.applicant_retention_days,
             )
         except ConflictError:
+            # Already applied: the same answer as a first application, so the form cannot
+            # tell a stranger whether someone applied; nothing more is stored.
             session.rollback()
-            return _message(settings, vacancy, org, t, ref, "duplicate_title", ["duplicate"], 409)
-        if recorded.candidate_created:
-            index_candidate(session, recorded.candidate, settings.embedding_model)
-    query = urlencode({"lang": t.language, **({"tm_ref": ref} if ref else {})})
-    return RedirectResponse(
-        f"/jobs/{org.slug}/{vacancy.id}/applied?{query}", status_code=303, headers=PRIVATE
-    )
+        else:
+            if recorded.candidate_created:
+                index_candidate(session, recorded.candidate, settings.embedding_model)
+    return RedirectResponse(thanks, status_code=303, headers=PRIVATE)
 
 
 @router.post("/jobs/{organisation}/{vacancy_id}/apply", include_in_schema=False)
@@ -227,8 +234,13 @@ def _message(
         paragraphs=[t(p, title=vacancy.title, organisation=org.name) for p in paragraphs],
         back_url=f"/jobs/{org.slug}/{vacancy.id}?lang={t.language}",
         reshare=reshare_form(settings, ref),
-        plain_share=[],
-        share_channels=vacancy_view.share_channels(),
+        plain_share=vacancy_view.plain_share(
+            t,
+            vacancy.title,
+            org.name,
+            vacancy_page_url(settings.resolved_public_url, org.slug, vacancy.id),
+        ),
+        share_channels=vacancy_view.share_channels(t),
     )
 
 
@@ -284,7 +296,7 @@ def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTM
     t = Texts(pick_language(lang, None))
     buttons = [
         (label, out.share[channel])
-        for channel, label in vacancy_view.share_channels()
+        for channel, label in vacancy_view.share_channels(t)
         if channel != "direct"
     ]
     return public_page(

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from api.deps import SessionDep, SettingsDep
 from api.pages.i18n import LANGUAGE_NAMES, Texts, pick_language
 from api.pages.jobs import not_found, public_page
-from api.pages.vacancy_view import CHANNEL_LABELS
 from distribution.campaigns import share_page
 from distribution.links.service import vacancy_page_url
 
@@ -34,7 +33,7 @@ def ambassador_page(
     links = [
         {
             "channel": link.channel,
-            "label": CHANNEL_LABELS.get(link.channel, link.channel),
+            "label": t.channel(link.channel),
             "url": link.url,
             "text": link.text,
             "intent": link.intent,

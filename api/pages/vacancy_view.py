@@ -17,20 +17,17 @@ from matching.vacancies.schemas import VacancyOut
 
 OG_DESCRIPTION_CHARS = 200
 SHARE_CHANNELS = ("linkedin", "facebook", "x", "whatsapp", "email")
-CHANNEL_LABELS = {
-    "direct": "Link",
-    "linkedin": "LinkedIn",
-    "facebook": "Facebook",
-    "x": "X",
-    "whatsapp": "WhatsApp",
-    "email": "Email",
-    "intranet": "Intranet",
-}
 
 
-def share_channels() -> list[tuple[str, str]]:
+def share_channels(t: Texts) -> list[tuple[str, str]]:
     """The channels a visitor can ask a link of their own for, with their names."""
-    return [(channel, CHANNEL_LABELS[channel]) for channel in ("direct", *SHARE_CHANNELS)]
+    return [(channel, t.channel(channel)) for channel in ("direct", *SHARE_CHANNELS)]
+
+
+def plain_share(t: Texts, title: str, organisation: str, url: str) -> list[tuple[str, str]]:
+    """Share buttons for the page itself (a visitor without a tracked link of their own)."""
+    intents = share_urls(title=title, organisation=organisation, url=url)
+    return [(t.channel(channel), intents[channel]) for channel in SHARE_CHANNELS]
 
 
 def _money(amount: Decimal, language: str) -> str:
@@ -68,14 +65,14 @@ def facts(vacancy: VacancyOut, t: Texts) -> list[str]:
     if vacancy.remote:
         out.append(t("remote"))
     if vacancy.hours_per_week:
-        out.append(t("hours", hours=f"{vacancy.hours_per_week:g}"))
+        out.append(t("hours", hours=t.number(vacancy.hours_per_week)))
     if vacancy.employment_type:
         out.append(t(f"type_{vacancy.employment_type}"))
     salary = salary_text(vacancy, t)
     if salary:
         out.append(f"{t('salary')}: {salary}")
     if vacancy.valid_through:
-        out.append(t("apply_until", date=vacancy.valid_through.date().isoformat()))
+        out.append(t("apply_until", date=t.date(vacancy.valid_through.date())))
     return out
 
 
@@ -97,7 +94,9 @@ def preview_text(description: str) -> str:
 @dataclass(frozen=True)
 class PageUrls:
     canonical: str
+    # The visible language switch (keeps tm_ref) and the search engines' alternates (not).
     switch: list[tuple[str, str, str]]
+    alternates: list[tuple[str, str]]
 
 
 def page_urls(public_url: str, slug: str, vacancy: VacancyOut, extra: dict[str, str]) -> PageUrls:
@@ -107,15 +106,15 @@ def page_urls(public_url: str, slug: str, vacancy: VacancyOut, extra: dict[str, 
         (code, LANGUAGE_NAMES[code], f"{canonical}?{urlencode({**extra, 'lang': code})}")
         for code in LANGUAGES
     ]
-    return PageUrls(canonical, switch)
+    alternates = [(code, f"{canonical}?lang={code}") for code in LANGUAGES]
+    return PageUrls(canonical, switch, alternates)
 
 
 def context(vacancy: VacancyOut, organisation: str, urls: PageUrls, t: Texts) -> dict[str, Any]:
     """Template values every vacancy page shows, whatever the form state."""
     document = jobposting.from_vacancy(vacancy, organisation, urls.canonical)
     title = f"{vacancy.title} – {organisation}"
-    intents = share_urls(title=vacancy.title, organisation=organisation, url=urls.canonical)
-    plain_share = [(CHANNEL_LABELS[channel], intents[channel]) for channel in SHARE_CHANNELS]
+    plain = plain_share(t, vacancy.title, organisation, urls.canonical)
     return {
         "vacancy": vacancy,
         "organisation": organisation,
@@ -124,14 +123,15 @@ def context(vacancy: VacancyOut, organisation: str, urls: PageUrls, t: Texts) ->
         "jsonld": json_ld(document),
         "canonical_url": urls.canonical,
         "switch_urls": urls.switch,
+        "alternates": urls.alternates,
         "og": {
             "title": title,
             "description": preview_text(vacancy.description) or title,
             "locale": OG_LOCALES[t.language],
         },
         "external_apply_url": str(vacancy.apply_url) if vacancy.apply_url else None,
-        "plain_share": plain_share,
-        "share_channels": share_channels(),
+        "plain_share": plain,
+        "share_channels": share_channels(t),
         "lang": t.language,
         "t": t,
     }

@@ -14,6 +14,7 @@ from distribution.campaigns import repository
 from distribution.campaigns.notify import ShareLink, share_link
 from distribution.links.codes import link_url
 from models import Campaign, Vacancy
+from models.base import utcnow
 from runtime.signed_tokens import sign, unsign
 
 _PURPOSE = "share-page"
@@ -54,7 +55,7 @@ def load(
         return None
     vacancy = repository.vacancy(session, campaign.organisation_id, campaign.vacancy_id)
     employees = repository.employees(session, [employee_id])
-    if vacancy is None or vacancy.status != "open" or not employees:
+    if vacancy is None or not vacancy.is_public(utcnow()) or not employees:
         return None
     employee = employees[0]
     if employee.organisation_id != campaign.organisation_id:

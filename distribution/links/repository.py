@@ -52,6 +52,7 @@ _FOLLOW = text(
         JOIN organisations AS o ON o.id = l.organisation_id
         WHERE l.code = :code AND v.status = 'open'
           AND (l.expires_at IS NULL OR l.expires_at > :now)
+          AND (v.valid_through IS NULL OR v.valid_through > :now)
     ), click AS (
         INSERT INTO clicks AS c
             (organisation_id, vacancy_id, link_id, visitor, day, bot, hits, first_at, last_at)
@@ -100,6 +101,7 @@ def get_live(session: Session, code: str, now: datetime) -> tuple[TrackedLink, V
             TrackedLink.code == code,
             Vacancy.status == "open",
             (TrackedLink.expires_at.is_(None)) | (TrackedLink.expires_at > now),
+            Vacancy.valid_through.is_(None) | (Vacancy.valid_through > now),
         )
     ).one_or_none()
     return None if row is None else (row[0], row[1], row[2])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.pages.jobs import reshare_form
@@ -297,6 +297,18 @@ def test_landing_page_escapes_and_offers_the_share_form(client: TestClient, db: 
     assert f'<form method="post" action="/r/{data.link.code}/reshare">' in page
     plain = client.get(f"{page_path}?tm_ref=<bad>").text
     assert "/reshare" not in plain
+
+
+def test_a_vacancy_past_its_closing_date_is_gone_everywhere(
+    client: TestClient, db: Session
+) -> None:
+    data = seed(db, apply_url=None)
+    data.vacancy.valid_through = datetime.now(UTC) - timedelta(minutes=1)
+    db.commit()
+    assert follow(client, data.link.code).status_code == 404
+    assert db.scalar(select(func.count()).select_from(Click)) == 0
+    page = client.get(f"/jobs/{data.organisation.slug}/{data.vacancy.id}")
+    assert page.status_code == 404
 
 
 def test_old_landing_page_address_moves_permanently(client: TestClient, db: Session) -> None:

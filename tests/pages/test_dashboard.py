@@ -245,6 +245,39 @@ def test_revoking_the_key_ends_its_sessions(
     assert response.headers["location"].startswith("/dashboard/login")
 
 
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(
+    client: TestClient, make_key: KeyMaker
+) -> None:
+    csrf = log_in(client, make_key(org=f"Bibliotheek {uuid.uuid4()}"))
+    copied = client.cookies.get("tm_dashboard")
+    assert copied
+    out = client.post("/dashboard/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    client.cookies.set("tm_dashboard", copied, path="/dashboard")
+    response = client.get("/dashboard", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/dashboard/login")
+
+
+def test_campaign_form_mistakes_show_at_their_fields(
+    client: TestClient, make_key: KeyMaker, db: Session
+) -> None:
+    csrf = log_in(client, make_key(org=f"Bibliotheek {uuid.uuid4()}"))
+    created = client.post(
+        "/dashboard/vacancies/new",
+        data={**VACANCY_FORM, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    response = client.post(
+        f"{created.headers['location']}/campaigns",
+        data={"csrf_token": csrf, "audience": "departments", "departments": "", "channels": "x"},
+    )
+    assert response.status_code == 422
+    assert '<p class="error" id="e-departments">' in response.text
+    assert 'href="#f-departments"' in response.text
+    assert count(db, Campaign) == 0
+
+
 def test_a_key_without_the_scope_is_told_so(client: TestClient, make_key: KeyMaker) -> None:
     log_in(client, make_key(org=f"Bibliotheek {uuid.uuid4()}", scopes="vacancies:read"))
     assert client.get("/dashboard").status_code == 200

@@ -15,8 +15,8 @@ from api.deps import SessionDep, SettingsDep
 from api.pages.charts import funnel_chart, line_chart
 from api.pages.dashboard.common import not_found, page
 from api.pages.dashboard.session import DashboardUser, UserDep
+from api.pages.i18n import Texts
 from api.pages.templating import PRIVATE
-from api.pages.vacancy_view import CHANNEL_LABELS
 from distribution.attribution.credit import ATTRIBUTION_MODELS, AttributionModel
 from distribution.attribution.service import attribution
 from distribution.campaigns import service as campaigns
@@ -31,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 STEPS = ("Reached", "Links shared", "Clicks", "Applications", "Interviews", "Hires")
 # A reach chart over more days than this shows its last ones.
 REACH_DAYS = 90
+_ENGLISH = Texts("en")
 
 
 def _steps(figures: Figures) -> list[int]:
@@ -45,7 +46,7 @@ def _steps(figures: Figures) -> list[int]:
 
 
 def _label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, channel)
+    return _ENGLISH.channel(channel)
 
 
 def _reach(rows: list[tuple[date, str, int]]) -> tuple[list[tuple[date, list[int]]], list[str]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from api.pages.fields import form_text
 from matching.vacancies.schemas import VacancyOut
 from models.vacancy import EMPLOYMENT_TYPES, SALARY_PERIODS, VACANCY_STATUSES
 
@@ -61,11 +62,7 @@ PERIOD_OPTIONS = options(SALARY_PERIODS)
 
 def text_values(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
     """The form's text fields (a file or a missing field reads as empty)."""
-    values = {}
-    for name in fields:
-        raw = form.get(name)
-        values[name] = raw.strip() if isinstance(raw, str) else ""
-    return values
+    return {name: form_text(form.get(name)) for name in fields}
 
 
 def _list(text: str) -> list[str]:

@@ -41,9 +41,13 @@ CheckedFormDep = Annotated[FormData, Depends(checked_form)]
 
 
 def _login_page(
-    settings: SettingsDep, next_path: str, error: str | None, status_code: int
+    request: Request,
+    settings: SettingsDep,
+    next_path: str,
+    error: str | None,
+    status_code: int,
 ) -> HTMLResponse:
-    nonce = dashboard_session.new_login_nonce()
+    nonce = dashboard_session.login_nonce(request)
     response = page(
         "login.html",
         None,
@@ -59,8 +63,8 @@ def _login_page(
 
 
 @router.get("/dashboard/login")
-def login_page(settings: SettingsDep, next: str | None = None) -> HTMLResponse:
-    return _login_page(settings, next or "", None, 200)
+def login_page(request: Request, settings: SettingsDep, next: str | None = None) -> HTMLResponse:
+    return _login_page(request, settings, next or "", None, 200)
 
 
 @router.post("/dashboard/login")
@@ -71,7 +75,7 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
         principal = auth_service.authenticate(session, values["api_key"])
     except AuthenticationError as exc:
         message = exc.detail[:1].upper() + exc.detail[1:] + "."
-        return _login_page(settings, values["next"], message, 401)
+        return _login_page(request, settings, values["next"], message, 401)
     response = RedirectResponse(
         dashboard_session.safe_next(values["next"]), status_code=303, headers=PRIVATE
     )
@@ -80,7 +84,7 @@ def login(request: Request, form: FormDep, session: SessionDep, settings: Settin
 
 
 @router.post("/dashboard/logout")
-def logout(form: CheckedFormDep) -> Response:
+def logout(form: CheckedFormDep, user: dashboard_session.UserDep, session: SessionDep) -> Response:
     response = RedirectResponse("/dashboard/login", status_code=303, headers=PRIVATE)
-    dashboard_session.end_session(response)
+    dashboard_session.end_session(response, session, user)
     return response

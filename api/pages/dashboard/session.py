@@ -14,16 +14,19 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from api.auth.scopes import Principal
 from api.deps import SessionDep, SettingsDep
 from models import ApiKey
+from models.base import utcnow
 from runtime.settings import Settings
 from runtime.signed_tokens import sign, sign_timed, unsign_timed
 
@@ -78,7 +81,10 @@ def _secure(settings: Settings) -> bool:
 
 
 def start_session(response: Response, settings: Settings, api_key_id: UUID) -> None:
-    payload = api_key_id.bytes + secrets.token_bytes(16)
+    # Key id, a random session id, and the start in microseconds (to compare with the
+    # key's sessions_ended_at).
+    started = int(utcnow().timestamp() * 1_000_000)
+    payload = api_key_id.bytes + secrets.token_bytes(16) + started.to_bytes(8, "big")
     response.set_cookie(
         COOKIE,
         sign_timed(_secret(settings), "dashboard-session", payload),
@@ -91,24 +97,30 @@ def start_session(response: Response, settings: Settings, api_key_id: UUID) -> N
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
 
 
-def end_session(response: Response) -> None:
+def end_session(response: Response, session: Session, user: DashboardUser) -> None:
+    """Log out: every dashboard session of the key that began until now is over, on every
+    device (the cookie alone could have been copied)."""
+    api_key = session.get(ApiKey, user.principal.api_key_id)
+    if api_key is not None:
+        api_key.sessions_ended_at = utcnow()
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
 
 
-def _session(request: Request, settings: Settings) -> tuple[UUID, bytes] | None:
+def _session(request: Request, settings: Settings) -> tuple[UUID, bytes, datetime] | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
     payload = unsign_timed(_secret(settings), "dashboard-session", token, max_age=SESSION_SECONDS)
-    if payload is None or len(payload) != 32:
+    if payload is None or len(payload) != 40:
         return None
-    return UUID(bytes=payload[:16]), payload[16:]
+    started = datetime.fromtimestamp(int.from_bytes(payload[32:], "big") / 1_000_000, UTC)
+    return UUID(bytes=payload[:16]), payload[16:32], started
 
 
 def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> DashboardUser:
     found = _session(request, settings)
     api_key = session.get(ApiKey, found[0]) if found else None
-    if found is None or api_key is None or api_key.revoked_at is not None:
+    if found is None or api_key is None or not _live(api_key, found[2]):
         path = request.url.path
         raise LoginRequiredError(path + (f"?{request.url.query}" if request.url.query else ""))
     return DashboardUser(
@@ -120,6 +132,12 @@ def current_user(request: Request, session: SessionDep, settings: SettingsDep) -
         key_name=api_key.name or api_key.prefix,
         csrf_token=_csrf(settings, found[1]),
     )
+
+
+def _live(api_key: ApiKey, started: datetime) -> bool:
+    if api_key.revoked_at is not None:
+        return False
+    return api_key.sessions_ended_at is None or started > api_key.sessions_ended_at
 
 
 UserDep = Annotated[DashboardUser, Depends(current_user)]
@@ -136,7 +154,7 @@ def _same_origin(request: Request, settings: Settings) -> bool:
 
 
 def check_csrf(request: Request, settings: Settings, user: DashboardUser, token: str) -> None:
-    if not token or not hmac.compare_digest(token, user.csrf_token):
+    if not token or not hmac.compare_digest(token.encode(), user.csrf_token.encode()):
         raise CsrfRejectedError
     if not _same_origin(request, settings):
         raise CsrfRejectedError
@@ -146,7 +164,12 @@ def login_form_token(settings: Settings, nonce: str) -> str:
     return sign_timed(_secret(settings), "dashboard-login", nonce.encode())
 
 
-def new_login_nonce() -> str:
+def login_nonce(request: Request) -> str:
+    """The login form's nonce: the one this browser already holds (another tab's login
+    form stays valid), else a new one."""
+    held = request.cookies.get(LOGIN_COOKIE, "")
+    if 16 <= len(held) <= 64 and held.isascii():
+        return held
     return secrets.token_urlsafe(16)
 
 
@@ -165,7 +188,9 @@ def set_login_cookie(response: Response, settings: Settings, nonce: str) -> None
 def check_login_form(request: Request, settings: Settings, token: str) -> None:
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     payload = unsign_timed(_secret(settings), "dashboard-login", token, max_age=LOGIN_FORM_SECONDS)
-    if not nonce or payload is None or not hmac.compare_digest(payload, nonce.encode()):
+    if not nonce or not nonce.isascii() or payload is None:
+        raise CsrfRejectedError
+    if not hmac.compare_digest(payload, nonce.encode()):
         raise CsrfRejectedError
     if not _same_origin(request, settings):
         raise CsrfRejectedError

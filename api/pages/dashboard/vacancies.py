@@ -28,11 +28,17 @@ from matching.retrieval.schemas import MatchFilters
 from matching.vacancies import service as vacancies
 from matching.vacancies.schemas import VacancyCreate, VacancyUpdate
 from models import Candidate, Vacancy
+from models.base import utcnow
 from runtime.errors import NotFoundError, TalentMeshError
 from runtime.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 100
+# Pydantic names the audience's type in the error location (``audience.departments.*``).
+_CAMPAIGN_ALIASES = {
+    "audience_departments_departments": "departments",
+    "audience_best_fit_limit": "best_fit",
+}
 TOP_MATCHES = 10
 
 
@@ -203,7 +209,7 @@ def vacancy_page(
         status_code=status_code,
         page_title=f"{vacancy.title} – TalentMesh",
         vacancy=vacancy,
-        public_url=vacancy_page_url("", slug, vacancy.id) if vacancy.status == "open" else None,
+        public_url=vacancy_page_url("", slug, vacancy.id) if vacancy.is_public(utcnow()) else None,
         funnel=funnel.vacancy_funnel(session, user.organisation_id, vacancy.id),
         campaigns=campaigns_repository.list_for_vacancy(
             session, user.organisation_id, vacancy.id, limit=50, after_id=None
@@ -247,9 +253,7 @@ def start_campaign(
             session, user.organisation_id, vacancy.id, CampaignCreate.model_validate(payload)
         )
     except ValidationError as exc:
-        errors = validation_errors(
-            exc, {"audience_departments": "departments", "audience_limit": "best_fit"}
-        )
+        errors = validation_errors(exc, _CAMPAIGN_ALIASES)
     except TalentMeshError as exc:
         errors = domain_errors(exc)
     else:

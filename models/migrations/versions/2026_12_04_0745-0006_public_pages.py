@@ -1,4 +1,5 @@
-"""Public pages: organisation slugs for public URLs, and the applicant's motivation.
+"""Public pages: organisation slugs for public URLs, the applicant's motivation, and the
+end of an API key's dashboard sessions.
 
 Revision ID: 0006
 Revises: 0005
@@ -44,9 +45,13 @@ def upgrade() -> None:
     op.alter_column("organisations", "slug", nullable=False)
     op.create_unique_constraint(op.f("uq_organisations_slug"), "organisations", ["slug"])
     op.add_column("applications", sa.Column("motivation", sa.Text(), nullable=True))
+    op.add_column(
+        "api_keys", sa.Column("sessions_ended_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("api_keys", "sessions_ended_at")
     op.drop_column("applications", "motivation")
     op.drop_constraint(op.f("uq_organisations_slug"), "organisations", type_="unique")
     op.drop_column("organisations", "slug")
