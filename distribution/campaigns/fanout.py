@@ -20,10 +20,10 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from distribution.campaigns import repository
-from distribution.campaigns.notify import Content, DeliveryError, Mailer, post_webhook, share_link
+from distribution.campaigns.notify import Content, DeliveryError, Mailer, post_webhook, share_links
 from distribution.campaigns.service import progress, to_out
 from distribution.campaigns.share_page import share_page_url
-from distribution.links.codes import link_url, new_code
+from distribution.links.codes import new_code
 from integration.events import service as event_log
 from models import Campaign, Employee, Notification, TrackedLink
 from models.base import utcnow
@@ -291,16 +291,13 @@ def _content(
             "email": employee.email,
         },
         message=context.message,
-        links=[
-            share_link(
-                link.channel,
-                link_url(public_url, link.code),
-                title=context.title,
-                organisation=context.organisation,
-                message=context.message,
-            )
-            for link in links
-        ],
+        links=share_links(
+            links,
+            public_url,
+            title=context.title,
+            organisation=context.organisation,
+            message=context.message,
+        ),
     )
 
 

@@ -15,7 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
+from distribution.links.codes import link_url
 from distribution.links.share import intent_url, share_text
+from models import TrackedLink
 from runtime.webhook_signing import signed_headers
 
 CHANNEL_NAMES = {
@@ -111,6 +113,27 @@ def share_link(
     text = share_text(channel, title=title, organisation=organisation, url=url, message=message)
     subject = f"{organisation}: {title}"
     return ShareLink(channel, url, text, intent_url(channel, url=url, text=text, subject=subject))
+
+
+def share_links(
+    links: list[TrackedLink],
+    public_url: str,
+    *,
+    title: str,
+    organisation: str,
+    message: str | None,
+) -> list[ShareLink]:
+    """An employee's campaign links as they are offered: link, text and share dialog."""
+    return [
+        share_link(
+            link.channel,
+            link_url(public_url, link.code),
+            title=title,
+            organisation=organisation,
+            message=message,
+        )
+        for link in links
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from distribution.campaigns import repository
-from distribution.campaigns.notify import ShareLink, share_link
-from distribution.links.codes import link_url
+from distribution.campaigns.notify import ShareLink, share_links
 from models import Campaign, Vacancy
 from models.base import utcnow
 from runtime.signed_tokens import sign, unsign
@@ -68,14 +67,11 @@ def load(
         vacancy=vacancy,
         campaign=campaign,
         employee_name=employee.name,
-        links=[
-            share_link(
-                link.channel,
-                link_url(public_url, link.code),
-                title=vacancy.title,
-                organisation=organisation.name,
-                message=campaign.message,
-            )
-            for link in links
-        ],
+        links=share_links(
+            links,
+            public_url,
+            title=vacancy.title,
+            organisation=organisation.name,
+            message=campaign.message,
+        ),
     )

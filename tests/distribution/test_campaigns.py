@@ -166,7 +166,11 @@ def test_create_validates_and_hands_the_start_job_over_after_commit(
 
     created = _campaign(client, org, vacancy_id, message="Ken jij iemand?")
     assert created["status"] == "scheduled"
-    job = db.scalars(select(OutboxJob).where(OutboxJob.task == "distribution.start_campaign")).one()
+    # Other tests' committed campaigns leave their jobs in the outbox: find this one's.
+    job = db.scalars(
+        select(OutboxJob).where(OutboxJob.kwargs["campaign_id"].astext == created["id"])
+    ).one()
+    assert job.task == "distribution.start_campaign"
     assert job.kwargs == {"campaign_id": created["id"]}
     assert job.sent_at is not None
 
@@ -323,7 +327,10 @@ def test_reminders_go_only_to_employees_who_have_not_shared(
         _run(session_factory, campaign_id, smtp.url, http)
         with transaction(session_factory) as session:
             reminder = session.scalars(
-                select(OutboxJob).where(OutboxJob.task == "distribution.send_reminders")
+                select(OutboxJob).where(
+                    OutboxJob.task == "distribution.send_reminders",
+                    OutboxJob.kwargs["campaign_id"].astext == str(campaign_id),
+                )
             ).one()
             assert reminder.eta is not None
             assert reminder.eta > utcnow() + timedelta(hours=47)

@@ -33,6 +33,17 @@ def log_in(client: TestClient, key: str, next_path: str = "") -> str:
     return token_in(client.get("/dashboard").text, "csrf_token")
 
 
+def post_vacancy(client: TestClient, csrf: str) -> str:
+    """Post the standard vacancy through the form; its dashboard path."""
+    created = client.post(
+        "/dashboard/vacancies/new",
+        data={**VACANCY_FORM, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    return str(created.headers["location"])
+
+
 def count(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
@@ -162,12 +173,7 @@ def test_start_a_campaign_and_see_its_page(
     client: TestClient, make_key: KeyMaker, db: Session
 ) -> None:
     csrf = log_in(client, make_key(org=f"Bibliotheek {uuid.uuid4()}"))
-    created = client.post(
-        "/dashboard/vacancies/new",
-        data={**VACANCY_FORM, "csrf_token": csrf},
-        follow_redirects=False,
-    )
-    vacancy_path = created.headers["location"]
+    vacancy_path = post_vacancy(client, csrf)
     no_channel = client.post(
         f"{vacancy_path}/campaigns", data={"csrf_token": csrf, "audience": "all"}
     )
@@ -196,12 +202,7 @@ def test_another_organisations_pages_are_not_found(
     client: TestClient, make_key: KeyMaker, db: Session
 ) -> None:
     csrf_a = log_in(client, make_key(org=f"Bibliotheek A {uuid.uuid4()}"))
-    created = client.post(
-        "/dashboard/vacancies/new",
-        data={**VACANCY_FORM, "csrf_token": csrf_a},
-        follow_redirects=False,
-    )
-    vacancy_path = created.headers["location"]
+    vacancy_path = post_vacancy(client, csrf_a)
     started = client.post(
         f"{vacancy_path}/campaigns",
         data={"csrf_token": csrf_a, "audience": "all", "channels": ["email"]},
@@ -263,13 +264,8 @@ def test_campaign_form_mistakes_show_at_their_fields(
     client: TestClient, make_key: KeyMaker, db: Session
 ) -> None:
     csrf = log_in(client, make_key(org=f"Bibliotheek {uuid.uuid4()}"))
-    created = client.post(
-        "/dashboard/vacancies/new",
-        data={**VACANCY_FORM, "csrf_token": csrf},
-        follow_redirects=False,
-    )
     response = client.post(
-        f"{created.headers['location']}/campaigns",
+        f"{post_vacancy(client, csrf)}/campaigns",
         data={"csrf_token": csrf, "audience": "departments", "departments": "", "channels": "x"},
     )
     assert response.status_code == 422
