@@ -4,10 +4,8 @@ credited through the tracked link the visitor came with."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
-from uuid import UUID
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +19,7 @@ from matching.candidates.drafts import draft_to_payload
 from matching.candidates.schemas import CandidateCreate, Consent
 from matching.documents.extract import ExtractedDocument
 from matching.documents.profile import draft_profile
-from models import CandidateDocument, Vacancy
+from models import Vacancy
 from models.base import utcnow
 from runtime.errors import ConflictError
 
@@ -48,24 +46,6 @@ def _usable_ref(session: Session, vacancy: Vacancy, code: str | None) -> str | N
     if link is None or link.vacancy_id != vacancy.id:
         return None
     return code
-
-
-def _attach(session: Session, candidate_id: UUID, vacancy: Vacancy, doc: ExtractedDocument) -> None:
-    digest = hashlib.sha256(doc.content).hexdigest()
-    if candidates_repository.has_document(session, candidate_id, digest):
-        return
-    session.add(
-        CandidateDocument(
-            organisation_id=vacancy.organisation_id,
-            candidate_id=candidate_id,
-            filename=doc.filename,
-            media_type=doc.media_type,
-            size_bytes=len(doc.content),
-            sha256=digest,
-            content=doc.content,
-            text=doc.text,
-        )
-    )
 
 
 def submit(
@@ -107,7 +87,7 @@ def submit(
         )
     else:
         candidate = existing
-        _attach(session, candidate.id, vacancy, document)
+        candidates_service.attach_document(session, vacancy.organisation_id, candidate.id, document)
     recorded = record(
         session,
         vacancy.organisation_id,

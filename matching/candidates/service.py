@@ -144,6 +144,28 @@ def delete(session: Session, organisation_id: UUID, candidate_id: UUID) -> None:
     session.flush()
 
 
+def attach_document(
+    session: Session, organisation_id: UUID, candidate_id: UUID, document: ExtractedDocument
+) -> None:
+    """Keep a candidate's original file (once: the same file again adds nothing)."""
+    digest = hashlib.sha256(document.content).hexdigest()
+    if repository.has_document(session, candidate_id, digest):
+        return
+    session.add(
+        CandidateDocument(
+            organisation_id=organisation_id,
+            candidate_id=candidate_id,
+            filename=document.filename,
+            media_type=document.media_type,
+            size_bytes=len(document.content),
+            sha256=digest,
+            content=document.content,
+            text=document.text,
+        )
+    )
+    session.flush()
+
+
 def create_from_document(
     session: Session,
     organisation_id: UUID,
@@ -152,17 +174,5 @@ def create_from_document(
 ) -> Candidate:
     """Store a parsed profile together with its original file, in the caller's transaction."""
     candidate = create(session, organisation_id, payload)
-    session.add(
-        CandidateDocument(
-            organisation_id=organisation_id,
-            candidate_id=candidate.id,
-            filename=document.filename,
-            media_type=document.media_type,
-            size_bytes=len(document.content),
-            sha256=hashlib.sha256(document.content).hexdigest(),
-            content=document.content,
-            text=document.text,
-        )
-    )
-    session.flush()
+    attach_document(session, organisation_id, candidate.id, document)
     return candidate
