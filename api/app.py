@@ -37,6 +37,7 @@ from api.routers import (
     vacancies,
     webhooks,
 )
+from api.security_headers import SecurityHeadersMiddleware
 from matching.candidates.schemas import CandidateCreate
 from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
@@ -106,6 +107,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(
         RateLimitMiddleware, redis_url=settings.broker_url, requests=requests, seconds=seconds
     )
+    # Outermost: every answer carries the headers, a 413 or 429 included.
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(vacancies.router)
     app.include_router(candidates.router)
