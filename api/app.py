@@ -23,6 +23,7 @@ from api.ratelimit import RateLimitMiddleware
 from api.routers import (
     applications,
     attribution,
+    audit,
     campaigns,
     candidates,
     employees,
@@ -42,6 +43,7 @@ from matching.candidates.schemas import CandidateCreate
 from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
 from runtime.celery_app import make_celery
+from runtime.logging import redact_access_log
 from runtime.settings import Settings
 
 DESCRIPTION = """
@@ -73,6 +75,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
     if not settings.broker_url:
         raise ValueError("create_app needs settings.broker_url")
+    # Also when the app is served by another runner than `talentmesh serve`.
+    redact_access_log()
 
     app = FastAPI(
         title="TalentMesh API",
@@ -123,6 +127,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(events.router)
     app.include_router(imports.router)
+    app.include_router(audit.router)
     app.include_router(redirect.router)
     app.include_router(jobs.router)
     app.include_router(share.router)

@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per aggregate. Importing this package registers them all."""
 
 from models.application import Application, ApplicationEvent, Touchpoint
+from models.audit import AuditEntry
 from models.base import Base
 from models.campaign import Campaign, CampaignBatch, Notification
 from models.candidate import Candidate, CandidateDocument
@@ -21,6 +22,7 @@ __all__ = [
     "ApiKey",
     "Application",
     "ApplicationEvent",
+    "AuditEntry",
     "Base",
     "Campaign",
     "CampaignBatch",

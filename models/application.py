@@ -61,6 +61,9 @@ class Application(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default="applied")
     # The candidate's email, lower-cased and trimmed: the key of the ownership rule.
     email: Mapped[str | None] = mapped_column(String(320))
+    # The keyed visitor hash of whoever sent the apply form (see Click.visitor): what ties
+    # the person's clicks and reshare links to them, so erasure can untie them.
+    visitor: Mapped[str | None] = mapped_column(String(32))
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     hired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The employee the application's own ref leads to (the root of its referral chain).

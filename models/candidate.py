@@ -34,6 +34,12 @@ class Candidate(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
         UniqueConstraint("organisation_id", "email"),
         Index(None, "organisation_id", "updated_at"),
         Index(None, "search_document", postgresql_using="gin"),
+        # The retention job's scan: consented candidates whose retention has passed.
+        Index(
+            None,
+            "consent_retention_until",
+            postgresql_where="erased_at IS NULL AND consent_retention_until IS NOT NULL",
+        ),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -58,6 +64,9 @@ class Candidate(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_purpose: Mapped[str | None] = mapped_column(Text)
     consent_retention_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person's data was erased: the row stays as an anonymous tombstone, so the
+    # applications and statistics that refer to it stay consistent.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CandidateDocument(IdMixin, TimestampMixin, Base):

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # pre_ping replaces connections the database dropped (for example after a restart).
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    # hide_parameters keeps bound values (names, emails) out of error messages and logs.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        hide_parameters=True,
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -61,5 +61,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Dashboard sessions of this key that began before this moment are over (log-out).
     sessions_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the key last authenticated a request, to the minute (see auth service).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="api_keys", lazy="raise")

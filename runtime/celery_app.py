@@ -14,6 +14,7 @@ TASK_MODULES = [
     "integration.webhooks.tasks",
     "integration.imports.tasks",
     "matching.retrieval.tasks",
+    "trust.privacy.tasks",
 ]
 
 # Periodic jobs, run by `talentmesh beat` (or the worker `talentmesh serve` starts).
@@ -25,6 +26,8 @@ BEAT_SCHEDULE = {
     "dispatch-webhooks": {"task": "integration.webhooks.dispatch", "schedule": 5.0},
     "prune-events": {"task": "integration.events.prune", "schedule": 86400.0},
     "resume-imports": {"task": "integration.imports.resume", "schedule": 60.0},
+    # Hourly, so a retention ends within the hour it was promised for.
+    "enforce-retention": {"task": "trust.privacy.retention", "schedule": 3600.0},
 }
 
 

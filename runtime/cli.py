@@ -16,6 +16,7 @@ import typer
 from runtime.cli_distribution import employees_app
 from runtime.cli_import import import_file
 from runtime.cli_matching import prepare_matching, reindex, taxonomy_app
+from runtime.cli_privacy import privacy_app
 from runtime.cli_support import fail, open_session, settings_for_cli
 from runtime.embedded import (
     DataDirInUseError,
@@ -33,6 +34,7 @@ apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(employees_app, name="employees")
+app.add_typer(privacy_app, name="privacy")
 app.command()(reindex)
 app.command(name="import")(import_file)
 
@@ -219,7 +221,8 @@ def apikey_create(
 
 @apikey_app.command("list")
 def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) -> None:
-    """List an organisation's keys (id, prefix, scopes, state); never the keys themselves."""
+    """List an organisation's keys (id, prefix, scopes, state, last use to the minute);
+    never the keys themselves."""
     from api.auth import repository
 
     settings = settings_for_cli()
@@ -229,7 +232,9 @@ def apikey_list(org: Annotated[str, typer.Option(help="Organisation name.")]) ->
             raise fail(f"no organisation named {org!r}")
         for key in repository.list_keys(session, organisation.id):
             state = "revoked" if key.revoked_at else "active"
-            typer.echo(f"{key.id}\ttm_{key.prefix}_...\t{','.join(key.scopes)}\t{state}")
+            used = key.last_used_at.isoformat(timespec="minutes") if key.last_used_at else "never"
+            scopes = ",".join(key.scopes)
+            typer.echo(f"{key.id}\ttm_{key.prefix}_...\t{scopes}\t{state}\tlast used {used}")
 
 
 @apikey_app.command("revoke")

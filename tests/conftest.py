@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -29,8 +30,14 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    postgres = start_embedded_postgres(tmp_path_factory.mktemp("data"))
+def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's embedded PostgreSQL keeps its files."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def database_url(database_dir: Path) -> Iterator[str]:
+    postgres = start_embedded_postgres(database_dir)
     yield postgres.url
     postgres.release()
 

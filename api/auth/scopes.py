@@ -19,6 +19,7 @@ SCOPES: dict[str, str] = {
     "imports:write": "Run bulk imports (each also needs the write scope of what it imports).",
     "webhooks:read": "Read webhook endpoints and their delivery logs.",
     "webhooks:write": "Register, change and delete webhook endpoints; redeliver and ping.",
+    "audit:read": "Read and verify the audit trail of rankings, decisions and erasures.",
     "admin": "Everything, including key management.",
 }
 

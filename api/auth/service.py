@@ -81,6 +81,7 @@ def authenticate(session: Session, presented: str) -> Principal:
         raise AuthenticationError("the API key is not valid")
     if api_key.revoked_at is not None:
         raise AuthenticationError("the API key has been revoked")
+    repository.note_use(session, api_key)
     return Principal(
         organisation_id=api_key.organisation_id,
         api_key_id=api_key.id,

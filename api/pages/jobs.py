@@ -3,6 +3,7 @@ JobPosting JSON-LD and link preview, the apply form, and the share block."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -15,6 +16,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import apply, vacancy_view
 from api.pages.i18n import Texts, pick_language
 from api.pages.templating import PRIVATE, render
+from api.visits import visit_of
 from distribution.applications.apply_form import submit
 from distribution.applications.schemas import MAX_MOTIVATION
 from distribution.links import repository
@@ -175,6 +177,9 @@ def _apply(request: Request, organisation: str, vacancy_id: str, form: Any) -> R
     secret = settings.secret_key.get_secret_value()
     token_ok = isinstance(token, str) and apply.token_valid(secret, found_id, token)
     submission = apply.check(form, settings, t)
+    if submission.form is not None:
+        visitor = visit_of(request).visitor(secret)
+        submission.form = dataclasses.replace(submission.form, visitor=visitor)
     with unit_of_work(request.app.state.session_factory, request.app.state.celery) as session:
         found = repository.open_vacancy(session, found_id, organisation)
         if found is None:

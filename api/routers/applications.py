@@ -18,6 +18,8 @@ from distribution.applications.schemas import (
     StatusChange,
 )
 from matching.indexing.service import index_candidate
+from trust.audit import decisions
+from trust.audit.service import Actor
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -122,5 +124,15 @@ def change_application_status(
 
     Moving to `hired` starts the referrer's reward under the active reward policy; leaving
     `hired` voids a reward that was not paid yet."""
+    previous = service.get(session, principal.organisation_id, application_id).status
     application = service.change_status(session, principal.organisation_id, application_id, change)
-    return service.to_out(session, [application])[0]
+    out = service.to_out(session, [application])[0]
+    decisions.record_status_change(
+        session,
+        application,
+        previous,
+        out.events[-1].at,
+        change.note,
+        Actor.key(principal.api_key_id),
+    )
+    return out

@@ -26,6 +26,9 @@ from matching.documents.extract import DocumentKind, Limits, extract
 from matching.documents.profile import draft_profile
 from matching.indexing.service import index_candidate
 from matching.types import ContentLanguage
+from trust.audit.service import Actor
+from trust.privacy import erasure, export
+from trust.privacy.schemas import CandidateExport
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 
@@ -215,12 +218,62 @@ def update_candidate(
     return service.to_out(candidate)
 
 
+@router.get(
+    "/{candidate_id}/export",
+    summary="Export everything held about a candidate",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def export_candidate(
+    candidate_id: UUID, principal: CandidatesRead, session: SessionDep, settings: SettingsDep
+) -> CandidateExport:
+    """Everything held about the person, for their right of access and portability (GDPR
+    articles 15 and 20): the profile, the original files (base64) with their text, the
+    applications with their history and touchpoints, today's matches with explanations, the
+    referral links and clicks tied to them, the change events about their records and the
+    audit entries about them. The export itself is logged in the audit trail."""
+    document = export.export(
+        session,
+        principal.organisation_id,
+        candidate_id,
+        settings.embedding_model,
+        Actor.key(principal.api_key_id),
+    )
+    return CandidateExport.model_validate(document)
+
+
 @router.delete(
     "/{candidate_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a candidate",
+    summary="Delete or erase a candidate",
     responses=problem_responses(401, 403, 404, 422),
 )
-def delete_candidate(candidate_id: UUID, principal: CandidatesWrite, session: SessionDep) -> None:
-    """Delete a candidate and the CV files stored with it."""
-    service.delete(session, principal.organisation_id, candidate_id)
+def delete_candidate(
+    candidate_id: UUID,
+    principal: CandidatesWrite,
+    session: SessionDep,
+    erase: Annotated[
+        bool,
+        Query(
+            description="Erase the person's data everywhere and keep an anonymous tombstone, "
+            "so applications, clicks and rewards keep counting."
+        ),
+    ] = False,
+) -> None:
+    """Remove a candidate's personal data from every table (GDPR article 17): profile,
+    files, vectors and full-text index, application emails, motivations and notes, change
+    events (so webhook payloads not yet delivered carry none of it), stored replays, import
+    rows, the ties of their clicks and reshare links, and audit payloads that name them.
+
+    Without `erase`, the candidate and their applications are deleted. With `erase=true`,
+    an anonymous tombstone keeps the id, so funnels, attribution and rewards stay
+    consistent, and a `candidate.erased` event tells integrations to erase their copy.
+    Either way the candidate answers 404 afterwards and the audit trail records who did
+    it."""
+    erasure.erase(
+        session,
+        principal.organisation_id,
+        candidate_id,
+        Actor.key(principal.api_key_id),
+        reason="request",
+        tombstone=erase,
+    )

@@ -27,6 +27,8 @@ from matching.vacancies import service as vacancies
 from models import Candidate, Vacancy
 from runtime.errors import ConflictError
 from runtime.settings import Settings
+from trust.audit import rankings
+from trust.audit.service import Actor
 
 router = APIRouter(tags=["matching"])
 
@@ -119,6 +121,18 @@ def _vacancy_items(ranked: list[Scored], first_rank: int) -> list[VacancyMatch]:
     ]
 
 
+def _asked(
+    filters: MatchFilters, min_score: float, offset: int, limit: int, *, blind: bool = False
+) -> dict[str, Any]:
+    return {
+        "filters": filters.model_dump(mode="json", exclude_defaults=True),
+        "min_score": min_score,
+        "offset": offset,
+        "limit": limit,
+        "blind": blind,
+    }
+
+
 def _page(
     request: Request,
     response: Response,
@@ -163,6 +177,18 @@ def vacancy_matches(
     )
     items = _candidate_items(ranked[offset : offset + limit], offset + 1, blind)
     next_cursor = _page(request, response, settings, ranked, offset, limit)
+    rankings.record(
+        session,
+        principal.organisation_id,
+        rankings.VACANCY_MATCHES,
+        Actor.key(principal.api_key_id),
+        shown=ranked[offset : offset + limit],
+        first_rank=offset + 1,
+        total=len(ranked),
+        model=settings.embedding_model,
+        request=_asked(filters, min_score, offset, limit, blind=blind),
+        vacancy_id=vacancy.id,
+    )
     return MatchPage[CandidateMatch](
         data=items, next_cursor=next_cursor, model=settings.embedding_model
     )
@@ -194,6 +220,18 @@ def candidate_matches(
     )
     items = _vacancy_items(ranked[offset : offset + limit], offset + 1)
     next_cursor = _page(request, response, settings, ranked, offset, limit)
+    rankings.record(
+        session,
+        principal.organisation_id,
+        rankings.CANDIDATE_MATCHES,
+        Actor.key(principal.api_key_id),
+        shown=ranked[offset : offset + limit],
+        first_rank=offset + 1,
+        total=len(ranked),
+        model=settings.embedding_model,
+        request=_asked(filters, min_score, offset, limit),
+        candidate_id=candidate.id,
+    )
     return MatchPage[VacancyMatch](
         data=items, next_cursor=next_cursor, model=settings.embedding_model
     )
@@ -219,6 +257,18 @@ def search_candidates(
         payload.min_score,
     )
     items = _candidate_items(ranked[: payload.limit], 1, payload.blind)
+    rankings.record(
+        session,
+        principal.organisation_id,
+        rankings.SEARCH,
+        Actor.key(principal.api_key_id),
+        shown=ranked[: payload.limit],
+        first_rank=1,
+        total=len(ranked),
+        model=settings.embedding_model,
+        request={"query": payload.query}
+        | _asked(payload.filters, payload.min_score, 0, payload.limit, blind=payload.blind),
+    )
     return MatchPage[CandidateMatch](data=items, next_cursor=None, model=settings.embedding_model)
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from api.pages.jobs import form_problem_page, reshare_token_valid, reshared_page
 from api.problems import problem_responses
+from api.visits import visit_of
 from distribution.links import service
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
-from models.base import utcnow
 from runtime.errors import (
     FieldError,
     TalentMeshError,
@@ -41,16 +41,6 @@ REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 # pool holds: beyond it the pool opens and closes overflow connections, each a new
 # PostgreSQL process (264 of them in a 5 s run).
 CLICKS_IN_FLIGHT = 4
-
-
-def _visit(request: Request) -> service.Visit:
-    # The connection's own address: X-Forwarded-For is whatever the client wants it to be.
-    # Behind a proxy, run uvicorn with --forwarded-allow-ips so request.client is the visitor.
-    return service.Visit(
-        ip=request.client.host if request.client else "",
-        user_agent=request.headers.get("user-agent", ""),
-        at=utcnow(),
-    )
 
 
 def _settings(request: Request) -> Settings:
@@ -82,7 +72,7 @@ def _follow(request: Request, code: str) -> str:
         return service.follow(
             session,
             code,
-            _visit(request),
+            visit_of(request),
             secret=settings.secret_key.get_secret_value(),
             public_url=settings.resolved_public_url,
         )
@@ -119,7 +109,7 @@ def _reshare(request: Request, code: str, channel: LinkChannel) -> tuple[Reshare
         return service.reshare(
             session,
             code,
-            _visit(request),
+            visit_of(request),
             channel=channel,
             secret=settings.secret_key.get_secret_value(),
             public_url=settings.resolved_public_url,

@@ -35,6 +35,9 @@ class ApplyForm:
     phone: str | None
     motivation: str | None
     ref: str | None
+    # The keyed visitor hash of the sender (see Click.visitor), kept with the application so
+    # an erasure can untie the person's clicks and reshare links.
+    visitor: str | None = None
 
 
 def _usable_ref(session: Session, vacancy: Vacancy, code: str | None) -> str | None:
@@ -102,4 +105,6 @@ def submit(
         window_days=window_days,
         now=now,
     )
+    recorded.application.visitor = form.visitor
+    session.flush()
     return Recorded(recorded.application, candidate, created)

@@ -27,6 +27,12 @@ _TYPES = [
         "candidate.deleted", "candidates:read", "A candidate was deleted; `data` holds its id."
     ),
     EventType(
+        "candidate.erased",
+        "candidates:read",
+        "A candidate's personal data was erased (on request or when the consented retention "
+        "ended); `data` holds its id and `erased_at`. Erase your own copy too.",
+    ),
+    EventType(
         "application.created",
         "applications:read",
         "An application was recorded; `data` is the application.",

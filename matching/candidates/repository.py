@@ -14,14 +14,19 @@ from models import Candidate, CandidateDocument
 def get(session: Session, organisation_id: UUID, candidate_id: UUID) -> Candidate | None:
     return session.scalar(
         select(Candidate).where(
-            Candidate.organisation_id == organisation_id, Candidate.id == candidate_id
+            Candidate.organisation_id == organisation_id,
+            Candidate.id == candidate_id,
+            # An erased candidate is a tombstone: it exists for statistics only.
+            Candidate.erased_at.is_(None),
         )
     )
 
 
 def get_by(session: Session, organisation_id: UUID, **where: str) -> Candidate | None:
     """Look a candidate up by ``external_id`` or ``email`` (already normalised)."""
-    query = select(Candidate).where(Candidate.organisation_id == organisation_id)
+    query = select(Candidate).where(
+        Candidate.organisation_id == organisation_id, Candidate.erased_at.is_(None)
+    )
     for column, value in where.items():
         query = query.where(getattr(Candidate, column) == value)
     return session.scalar(query)
@@ -37,7 +42,9 @@ def list_page(
     external_id: str | None = None,
     email: str | None = None,
 ) -> list[Candidate]:
-    query = select(Candidate).where(Candidate.organisation_id == organisation_id)
+    query = select(Candidate).where(
+        Candidate.organisation_id == organisation_id, Candidate.erased_at.is_(None)
+    )
     if after_id is not None:
         query = query.where(Candidate.id > after_id)
     if updated_since is not None:

@@ -14,7 +14,6 @@ from matching.candidates import repository
 from matching.candidates.schemas import CandidateCreate, CandidateOut, CandidateUpdate
 from matching.documents.extract import ExtractedDocument
 from matching.documents.language import detect_language
-from matching.indexing.repository import delete_derived
 from matching.records import location_columns, location_out, plain
 from models import Candidate, CandidateDocument
 from models.db import unique_write
@@ -127,21 +126,6 @@ def update(
             candidate.language = detect_language(_profile_text(candidate))
     _emit(session, "candidate.updated", candidate)
     return candidate
-
-
-def delete(session: Session, organisation_id: UUID, candidate_id: UUID) -> None:
-    record = get(session, organisation_id, candidate_id)
-    events.record(
-        session,
-        organisation_id,
-        "candidate.deleted",
-        "candidate",
-        record.id,
-        {"id": str(record.id)},
-    )
-    delete_derived(session, record.id)
-    session.delete(record)
-    session.flush()
 
 
 def attach_document(

@@ -152,6 +152,8 @@ def _plan_vacancy(resources: MatchingResources, vacancy: Vacancy) -> _Plan:
 def index_many(session: Session, records: Sequence[Candidate | Vacancy], model: str) -> None:
     """Index several records with one encoder call: batching is what makes bulk ingest fast,
     since the encoder, not the database, bounds it."""
+    # A job queued before an erasure must not index the tombstone it left.
+    records = [r for r in records if not (isinstance(r, Candidate) and r.erased_at is not None)]
     if not records:
         return
     resources = matching_resources(session, model)

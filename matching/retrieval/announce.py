@@ -14,6 +14,8 @@ from matching.retrieval.service import matches_for_vacancy
 from models import Vacancy
 from models.base import utcnow
 from runtime.outbox import enqueue
+from trust.audit import rankings
+from trust.audit.service import Actor
 
 TASK = "matching.match_vacancy"
 TOP = 20
@@ -36,7 +38,8 @@ def announce(session: Session, vacancy_id: UUID, model: str) -> int:
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         return 0
-    ranked = matches_for_vacancy(session, vacancy, model, MatchFilters(), 0.0)[:TOP]
+    everything = matches_for_vacancy(session, vacancy, model, MatchFilters(), 0.0)
+    ranked = everything[:TOP]
     data = {
         "vacancy_id": str(vacancy.id),
         "model": model,
@@ -48,4 +51,16 @@ def announce(session: Session, vacancy_id: UUID, model: str) -> int:
         ],
     }
     events.record(session, vacancy.organisation_id, "match.completed", "vacancy", vacancy.id, data)
+    rankings.record(
+        session,
+        vacancy.organisation_id,
+        rankings.MATCH_RUN,
+        Actor.system("match_run"),
+        shown=ranked,
+        first_rank=1,
+        total=len(everything),
+        model=model,
+        request={"limit": TOP},
+        vacancy_id=vacancy.id,
+    )
     return len(ranked)

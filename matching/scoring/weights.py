@@ -14,6 +14,8 @@ stays visible to a recruiter who wants to see why.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 # Component weights.
@@ -73,3 +75,11 @@ ANN_PER_QUERY = 100
 LEXICAL_LIMIT = 100
 RRF_K = 60
 RERANK_POOL = 200
+
+
+def version() -> str:
+    """A short digest of every weight and threshold above: the audit trail records it with
+    each ranking, so a changed weight shows as a new version."""
+    values = {name: value for name, value in globals().items() if name.isupper()}
+    text = json.dumps(values, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -31,6 +31,8 @@ from models import Candidate, Vacancy
 from models.base import utcnow
 from runtime.errors import NotFoundError, TalentMeshError
 from runtime.settings import Settings
+from trust.audit import rankings
+from trust.audit.service import Actor
 
 router = APIRouter(include_in_schema=False)
 LIST_LIMIT = 100
@@ -158,9 +160,24 @@ def edit_vacancy(
     return _save(session, user, settings, form, vacancy.id)
 
 
-def _match_views(session: Session, vacancy: Vacancy, settings: Settings) -> list[dict[str, Any]]:
+def _match_views(
+    session: Session, vacancy: Vacancy, settings: Settings, actor: Actor
+) -> list[dict[str, Any]]:
     ranked = retrieval.matches_for_vacancy(
         session, vacancy, settings.embedding_model, MatchFilters(), 0.0
+    )
+    # A ranking shown to a person is audited like one the API serves.
+    rankings.record(
+        session,
+        vacancy.organisation_id,
+        rankings.VACANCY_MATCHES,
+        actor,
+        shown=ranked[:TOP_MATCHES],
+        first_rank=1,
+        total=len(ranked),
+        model=settings.embedding_model,
+        request={"limit": TOP_MATCHES, "via": "dashboard"},
+        vacancy_id=vacancy.id,
     )
     views = []
     for item in ranked[:TOP_MATCHES]:
@@ -219,7 +236,9 @@ def vacancy_page(
         campaign_errors=campaign_errors or {},
         channels=forms.CHANNELS,
         audiences=forms.AUDIENCES,
-        matches=_match_views(session, vacancy, settings) if can_search else None,
+        matches=_match_views(session, vacancy, settings, Actor.key(user.principal.api_key_id))
+        if can_search
+        else None,
     )
 
 

@@ -1,0 +1,1 @@
+"""Trust: the audit trail of automated rankings and decisions, and data-subject rights."""
