@@ -72,7 +72,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     if engine is None:
         if not settings.database_url:
             raise ValueError("create_app needs settings.database_url")
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+        )
     if not settings.broker_url:
         raise ValueError("create_app needs settings.broker_url")
     # Also when the app is served by another runner than `talentmesh serve`.

@@ -10,15 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0) -> Engine:
     # pre_ping replaces connections the database dropped (for example after a restart).
     # hide_parameters keeps bound values (names, emails) out of error messages and logs.
+    options = f"-c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else None
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         hide_parameters=True,
+        connect_args={"options": options} if options else {},
     )
 
 

@@ -102,11 +102,14 @@ def serve(
         resolved = settings.model_copy(
             update={"database_url": database_url, "broker_url": broker_url}
         )
-        engine = make_engine(database_url)
-        upgrade_to_head(engine)
-        prepare_matching(engine, resolved)
+        setup = make_engine(database_url)
+        upgrade_to_head(setup)
+        prepare_matching(setup, resolved)
+        setup.dispose()
         if worker:
             stack.enter_context(_worker_process(database_url, broker_url))
+        # Requests get a statement timeout; migrations and index builds above do not.
+        engine = make_engine(database_url, statement_timeout_ms=settings.statement_timeout_ms)
         stack.callback(engine.dispose)
         # uvicorn re-raises SIGINT/SIGTERM once it has shut down; turning that into an
         # exception lets the worker, the broker and the database stop cleanly after it.

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         description="Seconds after which a task taken by a worker that died is handed out again.",
     )
 
+    statement_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="Longest one SQL statement of an API request may run (0: no limit); a "
+        "statement cut off answers 503. Workers and the CLI have no limit.",
+    )
     webhook_timeout: float = Field(
         default=10.0,
         gt=0,

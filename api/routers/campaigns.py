@@ -27,6 +27,7 @@ def create_campaign(
     payload: CampaignCreate,
     principal: DistributionWrite,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
 ) -> CampaignOut:
     """Schedule a campaign: at `starts_at` (now if omitted) the audience is resolved and
@@ -36,7 +37,13 @@ def create_campaign(
     notification carries, per channel, a ready-made share text within that channel's
     length limit and a share-intent URL. Follow the progress with `GET /v1/campaigns/{id}`.
     A closed or draft vacancy answers 409; unknown `employee_ids` answer 422."""
-    campaign = service.create(session, principal.organisation_id, vacancy_id, payload)
+    campaign = service.create(
+        session,
+        principal.organisation_id,
+        vacancy_id,
+        payload,
+        allow_private=settings.webhook_allow_private,
+    )
     response.headers["Location"] = f"/v1/campaigns/{campaign.id}"
     return service.to_out(campaign)
 

@@ -15,6 +15,7 @@ from distribution.campaigns.schemas import (
     Progress,
     StatusCounts,
 )
+from integration.webhooks import targets
 from models import Campaign
 from models.base import utcnow
 from runtime.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
@@ -22,7 +23,12 @@ from runtime.outbox import enqueue
 
 
 def create(
-    session: Session, organisation_id: UUID, vacancy_id: UUID, payload: CampaignCreate
+    session: Session,
+    organisation_id: UUID,
+    vacancy_id: UUID,
+    payload: CampaignCreate,
+    *,
+    allow_private: bool = False,
 ) -> Campaign:
     """Store the campaign and its start job (due at ``starts_at``) in one transaction."""
     vacancy = repository.vacancy(session, organisation_id, vacancy_id)
@@ -30,6 +36,13 @@ def create(
         raise NotFoundError(f"no vacancy with id {vacancy_id}")
     if vacancy.status != "open":
         raise ConflictError(f"the vacancy is {vacancy.status}; only an open vacancy is shared")
+    if payload.webhook_url is not None and not allow_private:
+        # The worker posts to this URL from inside our network (see webhooks/targets.py).
+        refused = targets.refusal(str(payload.webhook_url))
+        if refused is not None:
+            raise ValidationFailedError(
+                "the webhook URL is not allowed", errors=[FieldError("webhook_url", refused)]
+            )
     if isinstance(payload.audience, EmployeeIds):
         ids = payload.audience.employee_ids
         known = repository.known_employee_ids(session, organisation_id, ids)

@@ -12,7 +12,8 @@ from celery import Task, shared_task
 from sqlalchemy.orm import Session
 
 from distribution.campaigns import fanout
-from distribution.campaigns.notify import Mailer
+from distribution.campaigns.notify import DeliveryError, Mailer
+from integration.webhooks import targets
 from models import Campaign
 from runtime.settings import get_settings
 from runtime.task_support import task_session_factory, task_transaction
@@ -49,6 +50,14 @@ def send_reminders(self: Task[Any, Any], campaign_id: str) -> None:
         fanout.remind(session, UUID(campaign_id))
 
 
+def refuse_private_targets(request: httpx.Request) -> None:
+    """Checked before every post, not only at registration: a DNS name can change what it
+    points at."""
+    refused = targets.refusal(str(request.url))
+    if refused is not None:
+        raise DeliveryError(f"the campaign webhook is not allowed: {refused}")
+
+
 @shared_task(name="distribution.send_batch", bind=True, max_retries=len(RETRY_SECONDS))
 def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
     """Links and notifications for one batch of employees; failed deliveries are retried
@@ -60,7 +69,8 @@ def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
         return {"sent": 0, "failed": 0}
     mailer = Mailer(settings.smtp_url, settings.smtp_from, timeout=SMTP_TIMEOUT)
     try:
-        with httpx.Client(timeout=SMTP_TIMEOUT) as http:
+        hooks = {} if settings.webhook_allow_private else {"request": [refuse_private_targets]}
+        with httpx.Client(timeout=SMTP_TIMEOUT, event_hooks=hooks) as http:
             outcome = fanout.deliver(
                 task_session_factory(),
                 work,
