@@ -128,6 +128,7 @@ WITHOUT_OWN_TEXT = {
     "GET /v1/reward-policy": "an amount and a currency",
     # Within the rolled-back transaction no event is settled yet; see the live test below.
     "GET /v1/events": "the feed shows committed events only",
+    "GET /v1/audit/verify": "a count and the head hash of the caller's own chain",
 }
 
 
@@ -196,6 +197,19 @@ REFERENCES = [
         "GET /v1/applications",
         "query:vacancy_id",
         lambda a, b: {"params": {"vacancy_id": a.vacancy_id}},
+        frozenset({200}),
+    ),
+    # A's decisions and rankings are in A's audit trail only.
+    Reference(
+        "GET /v1/audit",
+        "query:vacancy_id",
+        lambda a, b: {"params": {"vacancy_id": a.vacancy_id}},
+        frozenset({200}),
+    ),
+    Reference(
+        "GET /v1/audit",
+        "query:candidate_id",
+        lambda a, b: {"params": {"candidate_id": a.candidate_id}},
         frozenset({200}),
     ),
     # Unique values are unique per organisation: reusing A's may not answer 409 with A's id.
