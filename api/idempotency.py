@@ -43,6 +43,7 @@ ABANDONED = timedelta(minutes=2)
 # taken for dead and run a second time.
 HEARTBEAT_SECONDS = 30.0
 MAX_KEY = 255
+CLAIM_ATTEMPTS = 3
 
 
 class IdempotencyMiddleware:
@@ -214,19 +215,26 @@ def _claim(
                 IdempotencyKey.created_at < now - KEEP,
             )
         )
-        inserted = session.execute(
-            insert(IdempotencyKey)
-            .values(scope=scope, key=key, request_hash=digest, state="running", created_at=now)
-            .on_conflict_do_nothing()
-            .returning(IdempotencyKey.key)
-        ).first()
-        if inserted is not None:
-            return "claimed"
-        row = session.scalars(
-            select(IdempotencyKey)
-            .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-            .with_for_update()
-        ).one()
+        # A twin that failed lets its key go (``_finish``): between the insert that met
+        # its row and the select, the row may be gone. The key is free then: insert again.
+        for _ in range(CLAIM_ATTEMPTS):
+            inserted = session.execute(
+                insert(IdempotencyKey)
+                .values(scope=scope, key=key, request_hash=digest, state="running", created_at=now)
+                .on_conflict_do_nothing()
+                .returning(IdempotencyKey.key)
+            ).first()
+            if inserted is not None:
+                return "claimed"
+            row = session.scalars(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+                .with_for_update()
+            ).one_or_none()
+            if row is not None:
+                break
+        else:
+            return "running"  # taken and let go again and again: the client tries later
         if row.request_hash != digest:
             return "other-request"
         if row.state == "done":
