@@ -39,6 +39,7 @@ from api.routers import (
     webhooks,
 )
 from api.security_headers import SecurityHeadersMiddleware
+from api.unavailable import ReadRetryMiddleware
 from matching.candidates.schemas import CandidateCreate
 from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
@@ -97,7 +98,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     install_problem_handlers(app)
     install_dashboard_handlers(app)
-    # Added first, so it runs inside the body-size limit.
+    # Innermost: a read that lost its database connection runs again before anything sees it.
+    app.add_middleware(ReadRetryMiddleware)
+    # Added early, so it runs inside the body-size limit.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -6,7 +6,9 @@ Keys belong to the credentials they came with (a digest of the ``Authorization``
 so two clients never collide. Only responses below 500 are stored: after a server error the
 key can be used again. A key whose first request died with its process (``running`` for
 longer than ``ABANDONED`` without a heartbeat) is taken over by the next request with the
-same body.
+same body. While the database is not available, a request answers 503 before it runs; a
+key whose outcome could not be stored when its request ended is settled as soon as the
+database answers again, so its retry is not told for minutes that it is still running.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import send_problem
+from api.problems import send_problem, send_unavailable
+from api.unavailable import database_unavailable, warn_unavailable
 from models import IdempotencyKey
 from models.base import utcnow
 from models.db import transaction
@@ -39,11 +43,14 @@ ABANDONED = timedelta(minutes=2)
 # taken for dead and run a second time.
 HEARTBEAT_SECONDS = 30.0
 MAX_KEY = 255
+CLAIM_ATTEMPTS = 3
 
 
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Keys being settled after an outage (a task nobody holds may be collected).
+        self._settling: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
@@ -67,7 +74,14 @@ class IdempotencyMiddleware:
         credentials = hashlib.sha256(headers[b"authorization"]).hexdigest()
         digest = _request_digest(scope, headers.get(b"content-type", b""), body)
         factory: sessionmaker[Session] = scope["app"].state.session_factory
-        claim = await anyio.to_thread.run_sync(_claim, factory, credentials, key, digest)
+        try:
+            claim = await anyio.to_thread.run_sync(_claim, factory, credentials, key, digest)
+        except SQLAlchemyError as exc:
+            if not database_unavailable(exc):
+                raise
+            warn_unavailable(exc)
+            await send_unavailable(send, scope)
+            return
         if isinstance(claim, IdempotencyKey):
             await _replay(send, claim)
             return
@@ -92,7 +106,42 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_receive, capture)
         finally:
             heartbeat.cancel()
-            await anyio.to_thread.run_sync(_finish, factory, credentials, key, captured)
+            await self._finish(factory, credentials, key, captured)
+
+    async def _finish(
+        self, factory: sessionmaker[Session], scope: str, key: str, captured: dict[str, Any]
+    ) -> None:
+        try:
+            await anyio.to_thread.run_sync(_finish, factory, scope, key, captured)
+        except SQLAlchemyError as exc:
+            if not database_unavailable(exc):
+                raise
+            task = asyncio.create_task(_settle_later(factory, scope, key, captured))
+            self._settling.add(task)
+            task.add_done_callback(self._settling.discard)
+
+
+async def _settle_later(
+    factory: sessionmaker[Session], scope: str, key: str, captured: dict[str, Any]
+) -> None:
+    """Store the outcome of a request whose key stayed ``running`` because the database was
+    gone when the request ended: once it answers, a retry gets the stored answer (or, after a
+    5xx, runs). Tried until just before the key counts as abandoned (its last heartbeat may
+    be ``HEARTBEAT_SECONDS`` old): from then on another request may take it over."""
+    deadline = time.monotonic() + (ABANDONED.total_seconds() - HEARTBEAT_SECONDS)
+    delay = 0.25
+    while time.monotonic() < deadline:
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, 5.0)
+        try:
+            await anyio.to_thread.run_sync(_finish, factory, scope, key, captured)
+        except SQLAlchemyError as exc:
+            if not database_unavailable(exc):
+                logger.exception("idempotency key not settled")
+                return
+        else:
+            return
+    logger.warning("an idempotency key stays running: the database did not come back in time")
 
 
 def _request_digest(scope: Scope, content_type: bytes, body: bytes) -> str:
@@ -166,19 +215,26 @@ def _claim(
                 IdempotencyKey.created_at < now - KEEP,
             )
         )
-        inserted = session.execute(
-            insert(IdempotencyKey)
-            .values(scope=scope, key=key, request_hash=digest, state="running", created_at=now)
-            .on_conflict_do_nothing()
-            .returning(IdempotencyKey.key)
-        ).first()
-        if inserted is not None:
-            return "claimed"
-        row = session.scalars(
-            select(IdempotencyKey)
-            .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-            .with_for_update()
-        ).one()
+        # A twin that failed lets its key go (``_finish``): between the insert that met
+        # its row and the select, the row may be gone. The key is free then: insert again.
+        for _ in range(CLAIM_ATTEMPTS):
+            inserted = session.execute(
+                insert(IdempotencyKey)
+                .values(scope=scope, key=key, request_hash=digest, state="running", created_at=now)
+                .on_conflict_do_nothing()
+                .returning(IdempotencyKey.key)
+            ).first()
+            if inserted is not None:
+                return "claimed"
+            row = session.scalars(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+                .with_for_update()
+            ).one_or_none()
+            if row is not None:
+                break
+        else:
+            return "running"  # taken and let go again and again: the client tries later
         if row.request_hash != digest:
             return "other-request"
         if row.state == "done":

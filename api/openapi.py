@@ -74,6 +74,7 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 _BODY_METHODS = {"post", "put", "patch"}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", **_INT}}
 
 
 def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -87,10 +88,19 @@ def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[st
 
 def finish_spec(spec: dict[str, Any]) -> None:
     """Declare what middleware adds to every route: rate limits on /v1, the idempotency
-    key on POST, 413 for bodies too large, and problem details for every 422."""
+    key on POST, 413 for bodies too large, problem details for every 422, and the 503 of a
+    database that is not available."""
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             responses: dict[str, Any] = operation["responses"]
+            responses.setdefault(
+                "503",
+                _problem(
+                    "The database is not available at the moment (a restart, a failover); "
+                    "retry after `Retry-After` seconds, a POST with the same Idempotency-Key.",
+                    _RETRY_AFTER,
+                ),
+            )
             if "422" in responses and "HTTPValidationError" in json.dumps(responses["422"]):
                 responses["422"] = _problem("Validation failed; `errors` names each field.")
             if method in _BODY_METHODS and "requestBody" in operation:
@@ -115,9 +125,8 @@ def finish_spec(spec: dict[str, Any]) -> None:
             for status, response in responses.items():
                 if status.startswith("2"):
                     response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
-            retry = {"Retry-After": {"description": "Seconds to wait.", **_INT}}
             responses["429"] = _problem(
-                "Too many requests for this API key.", retry | RATE_LIMIT_HEADERS
+                "Too many requests for this API key.", _RETRY_AFTER | RATE_LIMIT_HEADERS
             )
     schemas = spec["components"]["schemas"]
     text = json.dumps(spec["paths"])

