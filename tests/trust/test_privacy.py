@@ -184,25 +184,17 @@ def test_a_key_records_its_last_use(client: TestClient, admin: Headers, db: Sess
     assert datetime.now(UTC) - key.last_used_at < timedelta(minutes=1)
 
 
+def _access_record(path: str) -> logging.LogRecord:
+    # The arguments uvicorn's access logger passes.
+    args = ("203.0.113.9:5123", "GET", path, "1.1", 200)
+    return logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None
+    )
+
+
 def test_access_log_keeps_addresses_queries_and_share_tokens_out() -> None:
-    record = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("203.0.113.9:5123", "GET", "/v1/candidates?email=eva%40example.org", "1.1", 200),
-        None,
-    )
-    share = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("203.0.113.9:5123", "GET", "/share/eyJzZWNyZXQiOiJ0b2tlbiJ9", "1.1", 200),
-        None,
-    )
+    record = _access_record("/v1/candidates?email=eva%40example.org")
+    share = _access_record("/share/eyJzZWNyZXQiOiJ0b2tlbiJ9")
     redaction = AccessLogRedaction()
     assert redaction.filter(record)
     assert redaction.filter(share)

@@ -65,23 +65,28 @@ def append(
         payload=stored,
         payload_digest=digest,
         prev_hash=prev_hash,
-        hash=chain.entry_hash(
-            prev_hash,
-            organisation_id=organisation_id,
-            seq=seq,
-            at=at,
-            kind=kind,
-            actor_key_id=actor.key_id,
-            actor=actor.name,
-            vacancy_id=vacancy_id,
-            candidate_ids=ids,
-            digest=digest,
-        ),
         version=chain.VERSION,
     )
+    entry.hash = _hash_of(entry)
     session.add(entry)
     session.flush()
     return entry
+
+
+def _hash_of(entry: AuditEntry) -> str:
+    return chain.entry_hash(
+        entry.prev_hash,
+        organisation_id=entry.organisation_id,
+        seq=entry.seq,
+        at=entry.at,
+        kind=entry.kind,
+        actor_key_id=entry.actor_key_id,
+        actor=entry.actor,
+        vacancy_id=entry.vacancy_id,
+        candidate_ids=entry.candidate_ids,
+        digest=entry.payload_digest,
+        version=entry.version,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,20 +114,7 @@ def verify(session: Session, organisation_id: UUID) -> Verification:
             chain.payload_digest(entry.payload) != entry.payload_digest
         ):
             problem = "the payload does not match its digest"
-        expected = chain.entry_hash(
-            prev_hash,
-            organisation_id=entry.organisation_id,
-            seq=entry.seq,
-            at=entry.at,
-            kind=entry.kind,
-            actor_key_id=entry.actor_key_id,
-            actor=entry.actor,
-            vacancy_id=entry.vacancy_id,
-            candidate_ids=entry.candidate_ids,
-            digest=entry.payload_digest,
-            version=entry.version,
-        )
-        if problem is None and expected != entry.hash:
+        if problem is None and _hash_of(entry) != entry.hash:
             problem = "the entry's hash does not match its fields"
         if problem is not None:
             return Verification(False, count - 1, prev_hash, entry.seq, problem)

@@ -44,19 +44,3 @@ class CandidateExport(BaseModel):
     events: list[dict[str, Any]] = Field(description="Change events about their records.")
     audit: list[AuditEntryOut] = Field(description="Rankings and decisions about them.")
     attribution: str
-
-
-class ErasureOut(BaseModel):
-    """What an erasure did: counts only, nothing about the person."""
-
-    candidate_id: str
-    tombstone: bool
-    documents: int
-    applications: int
-    application_notes: int
-    events: int
-    webhook_answers: int
-    replays: int
-    import_rows: int
-    visitor_rows: int
-    audit_payloads: int
