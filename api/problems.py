@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -190,8 +190,17 @@ async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
-def unavailable(request: Request) -> ProblemResponse:
+# Pages people read: an outage there answers a page in their language, not JSON.
+_PAGES = ("/jobs/", "/share/", "/dashboard")
+
+
+def unavailable(request: Request) -> Response:
     """503: the database cannot serve now; the client may retry after ``Retry-After``."""
+    if request.url.path.startswith(_PAGES):
+        # Imported here: the pages use this module's problem responses themselves.
+        from api.pages.jobs import unavailable_page
+
+        return unavailable_page(request.query_params.get("lang"))
     return problem(
         request,
         status=503,
@@ -202,7 +211,7 @@ def unavailable(request: Request) -> ProblemResponse:
     )
 
 
-async def _database_handler(request: Request, exc: Exception) -> ProblemResponse:
+async def _database_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SQLAlchemyError)
     if not database_unavailable(exc):
         return await _unhandled_handler(request, exc)
@@ -211,7 +220,7 @@ async def _database_handler(request: Request, exc: Exception) -> ProblemResponse
     return unavailable(request)
 
 
-async def _unhandled_handler(request: Request, exc: Exception) -> ProblemResponse:
+async def _unhandled_handler(request: Request, exc: Exception) -> Response:
     # Raised outside the routes (in a middleware): the database may still be the cause.
     if isinstance(exc, SQLAlchemyError) and database_unavailable(exc):
         warn_unavailable(exc)

@@ -5,9 +5,10 @@ Starts an embedded PostgreSQL, migrates, and creates one organisation. Each appe
 own transaction, as in a request: the chain's advisory lock, the head lookup, the insert
 and the commit. The reference inserts the same row (same payload: 20 results with their
 component scores) into a copy of ``audit_entries`` with the same indexes but without the
-chain and its trigger, also one transaction each, so the ratio is the chain's own cost. Figures are medians over ``--runs``
-runs of ``--appends`` appends; ``--threads`` clients appending at once show what the
-per-organisation lock costs under load. Verification reads and recomputes the whole chain.
+chain and its trigger, also one transaction each, so the ratio is the chain's own cost.
+Figures are medians over ``--runs`` runs of ``--appends`` appends; ``--threads`` clients
+appending at once show what the per-organisation lock costs under load. Verification reads
+and recomputes the whole chain.
 
     .venv/bin/python -m bench.bench_audit [--runs 5] [--appends 200] [--threads 4]
 """

@@ -85,6 +85,8 @@ _EN: Final = {
     "language": "Language",
     "not_found_title": "Page not found",
     "problem_title": "That did not work",
+    "unavailable": "The service is briefly unavailable. Nothing was stored: please go back "
+    "and try again in a minute.",
     "not_found": "This vacancy is not open, or the link is not right.",
     "ambassador_title": "Share {title}",
     "ambassador_intro": "Hello {name}, {organisation} is hiring. Sharing the vacancy in your "
@@ -173,6 +175,8 @@ _NL: Final = {
     "language": "Taal",
     "not_found_title": "Pagina niet gevonden",
     "problem_title": "Dat lukte niet",
+    "unavailable": "De dienst is even niet bereikbaar. Er is niets opgeslagen: ga terug en "
+    "probeer het over een minuut opnieuw.",
     "not_found": "Deze vacature is niet open, of de link klopt niet.",
     "ambassador_title": "Deel {title}",
     "ambassador_intro": "Hallo {name}, {organisation} zoekt een nieuwe collega. Als je de "

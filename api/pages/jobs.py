@@ -16,6 +16,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import apply, vacancy_view
 from api.pages.i18n import Texts, pick_language
 from api.pages.templating import PRIVATE, render
+from api.unavailable import RETRY_AFTER_SECONDS
 from api.visits import visit_of
 from distribution.applications.apply_form import submit
 from distribution.applications.schemas import MAX_MOTIVATION
@@ -293,6 +294,14 @@ def form_problem_page(status_code: int, detail: str, *, lang: str | None) -> HTM
     """A form on a public page that could not be carried out, and why."""
     t = Texts(pick_language(lang, None))
     return _note(t, status_code, t("problem_title"), detail[:1].upper() + detail[1:] + ".")
+
+
+def unavailable_page(lang: str | None) -> HTMLResponse:
+    """503 for a visitor while the database is away: a page, not JSON."""
+    t = Texts(pick_language(lang, None))
+    page = _note(t, 503, t("problem_title"), t("unavailable"))
+    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return page
 
 
 def reshared_page(out: ReshareOut, *, status_code: int, lang: str | None) -> HTMLResponse:

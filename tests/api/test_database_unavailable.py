@@ -50,6 +50,12 @@ def test_no_database_answers_503_problems(settings: Settings) -> None:
                 )
             )
             _assert_unavailable(client.get("/r/abcdefghij", follow_redirects=False))
+            # A visitor on a page gets a page in their language.
+            page = client.get("/jobs/kb/01939d5c-6f3e-7c1a-9b2d-5a4e3f2d1c0b?lang=nl")
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.headers["retry-after"].isdigit()
+            assert "Er is niets opgeslagen" in page.text
     finally:
         dead.dispose()
 
