@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
+from api.nul_guard import NulGuardMiddleware
 from api.openapi import finish_spec, install_openapi
 from api.pages import jobs, share
 from api.pages.dashboard import campaigns as dashboard_campaigns
@@ -111,6 +112,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             "/jobs/": settings.max_upload_bytes,
         },
     )
+    # Before any route and its lookups: PostgreSQL text cannot hold a NUL.
+    app.add_middleware(NulGuardMiddleware)
     # Added last, so it runs first: a request over the limit costs nothing more.
     requests, seconds = settings.rate_limit_pair
     app.add_middleware(

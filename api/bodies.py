@@ -3,7 +3,6 @@ validated by the chosen format, with errors reported like any other validation e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -11,6 +10,8 @@ from typing import Any, Generic, TypeVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+
+from runtime import strict_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,14 +36,31 @@ class Converted(Generic[M]):
         return {IGNORED_HEADER: ", ".join(self.ignored[:50])} if self.ignored else {}
 
 
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 async def json_body(request: Request) -> Any:
+    # As FastAPI reads the bodies of the other routes: JSON only when it says it is JSON.
+    if not _is_json(request.headers.get("content-type", "")):
+        raise RequestValidationError(
+            [
+                {
+                    "type": "model_attributes_type",
+                    "loc": ("body",),
+                    "msg": "the body must be JSON, sent as Content-Type: application/json",
+                }
+            ]
+        )
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return strict_json.loads(raw)
+    except strict_json.JsonError as exc:
         raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {message}"}]
+            [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {exc}"}]
         ) from exc
 
 

@@ -140,11 +140,33 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or str(loc[0])
 
 
+def _json_problem(error: dict[str, Any]) -> str:
+    """What is wrong with a body that is not JSON. FastAPI's own report keeps the reason in
+    ``ctx`` and the character position in ``loc``."""
+    message = str(error["msg"])
+    reason = (error.get("ctx") or {}).get("error")
+    if reason and reason not in message:
+        message = f"{message}: {reason}"
+    position = error["loc"][-1]
+    if isinstance(position, int) and position > 0:
+        message = f"{message} (at character {position})"
+    return message
+
+
 async def _validation_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field_path(tuple(e["loc"])), "message": str(e["msg"])} for e in exc.errors()
-    ]
+    raw = list(exc.errors())
+    if raw and all(e.get("type") == "json_invalid" for e in raw):
+        messages = [_json_problem(e) for e in raw]
+        return problem(
+            request,
+            status=422,
+            slug="validation-error",
+            title="Validation failed",
+            detail=f"the request body is not valid JSON: {messages[0]}",
+            errors=[{"field": "body", "message": m} for m in messages],
+        )
+    errors = [{"field": _field_path(tuple(e["loc"])), "message": str(e["msg"])} for e in raw]
     fields = ", ".join(sorted({e["field"] for e in errors}))
     return problem(
         request,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from api.deps import ApplicationsRead, ApplicationsWrite, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.applications import repository, service
 from distribution.applications.schemas import (
     ApplicationCreate,
@@ -21,7 +22,7 @@ from matching.indexing.service import index_candidate
 from trust.audit import decisions
 from trust.audit.service import Actor
 
-router = APIRouter(prefix="/v1/applications", tags=["applications"])
+router = APIRouter(prefix="/v1/applications", tags=["applications"], route_class=StrictJsonRoute)
 
 
 @router.post(

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query
 
 from api.deps import DistributionRead, SessionDep, SettingsDep
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.attribution import service
 from distribution.attribution.credit import AttributionModel
 from distribution.attribution.schemas import AttributionOut
 
-router = APIRouter(tags=["attribution"])
+router = APIRouter(tags=["attribution"], route_class=StrictJsonRoute)
 
 MODEL_HELP = (
     "`first_touch`, `last_touch`, `linear`, `position_based` (40/20/40) or `time_decay` "

@@ -18,10 +18,11 @@ from api.pagination import (
     link_next,
 )
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from trust.audit import repository, service
 from trust.audit.schemas import AuditEntryOut, ChainVerification
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictJsonRoute)
 
 
 @router.get("", summary="Read the audit trail", responses=problem_responses(400, 401, 403, 422))

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import DistributionRead, DistributionWrite, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.campaigns import repository, service
 from distribution.campaigns.schemas import CampaignCreate, CampaignOut
 from runtime.errors import NotFoundError
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], route_class=StrictJsonRoute)
 
 
 @router.post(

@@ -13,6 +13,7 @@ from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
 from api.deps import CandidatesRead, CandidatesWrite, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from integration.formats import jsonresume
 from matching.candidates import repository, service
 from matching.candidates.drafts import draft_to_payload
@@ -30,7 +31,7 @@ from trust.audit.service import Actor
 from trust.privacy import erasure, export
 from trust.privacy.schemas import CandidateExport
 
-router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
+router = APIRouter(prefix="/v1/candidates", tags=["candidates"], route_class=StrictJsonRoute)
 
 
 class ParsedCv(BaseModel):

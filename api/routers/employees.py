@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from api.deps import DistributionRead, DistributionWrite, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.employees import csv_import, repository, service
 from distribution.employees.schemas import EmployeeCreate, EmployeeOut, EmployeeUpdate, ImportResult
 from runtime.errors import UnsupportedMediaTypeError
 
-router = APIRouter(prefix="/v1/employees", tags=["employees"])
+router = APIRouter(prefix="/v1/employees", tags=["employees"], route_class=StrictJsonRoute)
 
 # Only UUID-shaped ids reach the per-employee routes, so fixed paths other routers add under
 # /v1/employees (such as /leaderboard) are never taken for an id.

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.pagination import decode_integers, encode_integers, link_next
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from integration.events import service
 from integration.events.catalogue import EVENT_TYPES, readable_types
 from integration.events.schemas import EventPage
 from runtime.errors import FieldError, PermissionDeniedError, ValidationFailedError
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictJsonRoute)
 
 
 @router.get("", summary="The change feed", responses=problem_responses(400, 401, 403, 422))

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.problems import PROBLEM_MEDIA_TYPE
+from api.routing import StrictJsonRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictJsonRoute)
 logger = logging.getLogger(__name__)
 
 

@@ -22,6 +22,7 @@ from api.pagination import (
     paginate,
 )
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from integration.imports import repository, service
 from integration.imports.handlers import WRITE_SCOPES
 from integration.imports.schemas import (
@@ -34,7 +35,7 @@ from integration.imports.schemas import (
 )
 from runtime.errors import PermissionDeniedError, UnsupportedMediaTypeError
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], route_class=StrictJsonRoute)
 
 MEDIA_TYPES: dict[str, FileFormat] = {
     "application/x-ndjson": "ndjson",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from api.deps import SearchScope, SessionDep, SettingsDep
 from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset, link_next
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from matching.candidates import service as candidates
 from matching.retrieval import announce, service
 from matching.retrieval.schemas import (
@@ -30,7 +31,7 @@ from runtime.settings import Settings
 from trust.audit import rankings
 from trust.audit.service import Actor
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(tags=["matching"], route_class=StrictJsonRoute)
 
 MinScore = Annotated[float, Query(ge=0, le=1, description="Leave out matches scoring lower.")]
 Blind = Annotated[

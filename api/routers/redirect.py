@@ -3,7 +3,6 @@ redirects; ``POST /r/{code}/reshare`` gives the visitor a link of their own to p
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from api.pages.jobs import form_problem_page, reshare_token_valid, reshared_page
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from api.visits import visit_of
 from distribution.links import service
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
+from runtime import strict_json
 from runtime.errors import (
     FieldError,
     TalentMeshError,
@@ -28,7 +29,7 @@ from runtime.errors import (
 from runtime.outbox import unit_of_work
 from runtime.settings import Settings
 
-router = APIRouter(tags=["links"])
+router = APIRouter(tags=["links"], route_class=StrictJsonRoute)
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # A redirect that is cached would skip the click; the page a visitor came from (a chat,
@@ -141,8 +142,10 @@ async def _reshare_request(request: Request) -> _ReshareBody:
         if media_type == "" and body.strip():
             raise UnsupportedMediaTypeError("send the body as application/json or a form")
         try:
-            raw = json.loads(body) if body.strip() else {}
-        except ValueError as exc:
+            # Strict, as every API body: json.loads would also let a deeply nested body
+            # escape as a RecursionError, a server error on a route anyone may call.
+            raw = strict_json.loads(body) if body.strip() else {}
+        except strict_json.JsonError as exc:
             raise ValidationFailedError(
                 "the body is not valid JSON", errors=[FieldError("body", str(exc))]
             ) from exc

@@ -11,10 +11,11 @@ from pydantic import AwareDatetime
 
 from api.deps import DistributionRead, SessionDep
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.funnel import export, service
 from distribution.funnel.schemas import CampaignFunnel, Leaderboard, VacancyFunnel
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=StrictJsonRoute)
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 

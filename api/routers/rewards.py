@@ -8,10 +8,11 @@ from fastapi import APIRouter, status
 
 from api.deps import DistributionRead, DistributionWrite, SessionDep
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.rewards import service
 from distribution.rewards.schemas import EmployeeRewards, PaymentIn, PolicyIn, PolicyOut, RewardOut
 
-router = APIRouter(tags=["rewards"])
+router = APIRouter(tags=["rewards"], route_class=StrictJsonRoute)
 
 
 @router.put(

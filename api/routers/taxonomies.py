@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from matching.embeddings.encoder import load_encoder
 from matching.taxonomy import repository
 from matching.taxonomy.normalize import normalize
@@ -21,7 +22,7 @@ from matching.taxonomy.service import get
 # More new labels than this are not embedded inside a request (minutes for all of ESCO).
 INLINE_EMBED_LIMIT = 5000
 
-router = APIRouter(prefix="/v1/taxonomies", tags=["taxonomies"])
+router = APIRouter(prefix="/v1/taxonomies", tags=["taxonomies"], route_class=StrictJsonRoute)
 
 
 @router.get("", summary="List taxonomies", responses=problem_responses(401))

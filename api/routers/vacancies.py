@@ -15,6 +15,7 @@ from api.bodies import IGNORED_HEADER_DOC, Converted, body_schema, converted
 from api.deps import SessionDep, SettingsDep, VacanciesRead, VacanciesWrite
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, paginate
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from distribution.links.service import vacancy_page_url
 from integration.formats import jobposting
 from matching.indexing.service import index_vacancy
@@ -25,7 +26,7 @@ from models import Vacancy
 from models.vacancy import VacancyStatus
 from runtime.settings import Settings
 
-router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
+router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"], route_class=StrictJsonRoute)
 
 
 VacancyFormat = Literal["talentmesh", "jobposting"]

@@ -19,6 +19,7 @@ from api.pagination import (
     paginate,
 )
 from api.problems import problem_responses
+from api.routing import StrictJsonRoute
 from integration.webhooks import repository, service
 from integration.webhooks.schemas import (
     DeliveryOut,
@@ -32,7 +33,7 @@ from integration.webhooks.schemas import (
     SecretRotated,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=StrictJsonRoute)
 
 
 @router.post(

@@ -97,11 +97,17 @@ def _invalid(errors: list[FieldError]) -> ValidationFailedError:
 def decode(data: bytes) -> str:
     """UTF-8, with or without a byte order mark (as spreadsheet programs write it)."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _invalid(
             [FieldError("csv", f"not UTF-8 text (invalid byte at offset {exc.start})")]
         ) from exc
+    # PostgreSQL text cannot hold a NUL, and no text file has one.
+    nul = text.find("\x00")
+    if nul != -1:
+        line = text.count("\n", 0, nul) + 1
+        raise _invalid([FieldError("csv", f"a NUL character on line {line}; not text")])
+    return text
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:

@@ -9,7 +9,6 @@ runner takes them. Several runners can share an import.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from integration.imports import repository
 from integration.imports.handlers import HANDLERS, Record
 from integration.imports.staging import ROW_PROBLEM
 from models import ImportJob, ImportRow
+from runtime import strict_json
 from runtime.errors import TalentMeshError
 from runtime.outbox import unit_of_work
 
@@ -74,11 +74,11 @@ def _errors(exc: Exception) -> list[dict[str, str]]:
 
 def _read(row: ImportRow) -> Any:
     try:
-        data = json.loads(row.raw or "")
-    except ValueError as exc:
+        # Read as the API reads a body: a NUL or a repeated key is the row's own problem,
+        # not a database error in the middle of the batch.
+        data = strict_json.loads(row.raw or "")
+    except strict_json.JsonError as exc:
         raise RowError([{"field": "row", "message": f"not JSON: {exc}"}]) from exc
-    except RecursionError as exc:
-        raise RowError([{"field": "row", "message": "not JSON: nested too deeply"}]) from exc
     if not isinstance(data, dict):
         raise RowError([{"field": "row", "message": "each row must be a JSON object"}])
     if ROW_PROBLEM in data:

@@ -3,7 +3,6 @@ cancel. Services flush; the caller commits (and so hands the run job to the brok
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from integration.imports.handlers import HANDLERS
 from integration.imports.schemas import FieldIssue, ImportOut, RowError
 from integration.imports.staging import stage
 from models import ImportJob
+from runtime import strict_json
 from runtime.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
 from runtime.outbox import enqueue
 
@@ -112,9 +112,11 @@ def cancel(session: Session, organisation_id: UUID, import_id: UUID) -> ImportJo
 
 
 def _parsed(raw: str | None) -> Any:
+    # Read as the runner read it: a row it refused (a lone surrogate in it could not even be
+    # written back out as JSON) is shown as the text that was sent.
     try:
-        return json.loads(raw or "")
-    except (ValueError, RecursionError):
+        return strict_json.loads(raw or "")
+    except strict_json.JsonError:
         return raw
 
 

@@ -85,9 +85,16 @@ def _refuse(field: str, message: str) -> ValidationFailedError:
 
 def decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _refuse("file", f"the file is not UTF-8 text (byte {exc.start})") from exc
+    # Rows are staged as text, which PostgreSQL cannot hold with a NUL in it; no text file
+    # has one.
+    nul = text.find("\x00")
+    if nul != -1:
+        line = text.count("\n", 0, nul) + 1
+        raise _refuse("file", f"the file contains a NUL character (line {line}); it is not text")
+    return text
 
 
 def _ndjson(text: str) -> list[tuple[int, str]]:

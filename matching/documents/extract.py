@@ -59,7 +59,18 @@ class EmptyDocumentError(UnprocessableError):
     title = "The file contains no text"
 
 
+class ActiveContentError(UnprocessableError):
+    slug = "active-content"
+    title = "The file contains active content"
+
+
 _MAX_FILENAME_CHARS = 255  # the width of candidate_documents.filename
+# A Word document has tens of parts (a few hundred with many images); tens of thousands of
+# entries only cost time to list.
+MAX_DOCX_PARTS = 2000
+# A CV's PDF has some thousands of objects; looking for active content stops well past that.
+MAX_PDF_OBJECTS = 200_000
+_INFLATE_CHUNK = 64 * 1024
 # C0 control characters other than tab, line feed and carriage return, and DEL. PostgreSQL
 # text cannot hold NUL and none of them belong in a CV; str.split() already treats the
 # others (vertical tab, form feed, \x1c-\x1f) as whitespace.
@@ -157,6 +168,13 @@ def _pdf_text(content: bytes, limits: Limits) -> tuple[str, int]:
     if reader.is_encrypted:
         raise EncryptedDocumentError("the PDF is encrypted; upload an unprotected copy")
     try:
+        active = _active_content(reader)
+        if active:
+            # The original file is kept with the candidate and may be opened by a recruiter
+            # or passed on to other systems: it must not run anything there.
+            raise ActiveContentError(
+                f"the PDF contains {active}; save or print it as a plain PDF and upload that"
+            )
         page_count = len(reader.pages)
         if page_count > limits.max_pages:
             raise PayloadTooLargeError(
@@ -175,6 +193,51 @@ def _pdf_text(content: bytes, limits: Limits) -> tuple[str, int]:
     except errors as exc:
         raise CorruptDocumentError(f"the PDF is damaged or not a PDF: {exc}") from exc
     return "\n".join(parts), page_count
+
+
+# Actions that run code or open something outside the document (ISO 32000-1, 12.6.4).
+_ACTIVE_ACTIONS = {
+    "/JavaScript": "JavaScript",
+    "/Launch": "an action that starts a program",
+    "/ImportData": "an action that imports data",
+    "/SubmitForm": "a form that sends data elsewhere",
+}
+
+
+def _active_content(reader: Any) -> str | None:
+    """What active content the PDF carries (JavaScript, launch actions), found by walking
+    every object reachable from the catalogue; ``None`` when there is none. Names are
+    compared after pypdf has decoded them, so ``/J#61vaScript`` is found too, and objects
+    packed into object streams are read like any other."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    stack: list[Any] = [reader.trailer.raw_get("/Root")]
+    seen: set[tuple[int, int]] = set()
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = item.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS:
+            raise PayloadTooLargeError(f"the PDF has more than {MAX_PDF_OBJECTS} objects")
+        if isinstance(item, DictionaryObject):
+            if "/JS" in item:
+                return "JavaScript"
+            if "/XFA" in item:  # an XML form, whose scripts live in a stream not read here
+                return "an XFA form, which can run scripts"
+            action = item.raw_get("/S") if "/S" in item else None
+            if isinstance(action, str) and action in _ACTIVE_ACTIONS:
+                return _ACTIVE_ACTIONS[action]
+            # A stream's dictionary is walked, its data is not decoded.
+            stack.extend(item.raw_get(name) for name in item)
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return None
 
 
 # What zipfile raises on a damaged archive besides BadZipFile: zlib.error for a broken
@@ -197,6 +260,10 @@ def _docx_text(content: bytes, limits: Limits) -> str:
         infos = archive.infolist()
     except _ZIP_ERRORS as exc:
         raise CorruptDocumentError(f"the DOCX archive is damaged: {exc}") from exc
+    if len(infos) > MAX_DOCX_PARTS:
+        raise PayloadTooLargeError(
+            f"the archive has {len(infos)} entries; a Word document has at most {MAX_DOCX_PARTS}"
+        )
     names = {info.filename for info in infos}
     expanded = sum(info.file_size for info in infos)
     # Bit 0 of the flags marks a member encrypted with a ZIP password.
@@ -205,6 +272,11 @@ def _docx_text(content: bytes, limits: Limits) -> str:
         raise EncryptedDocumentError("the document is encrypted; upload an unprotected copy")
     if "word/document.xml" not in names:
         raise UnsupportedMediaTypeError("the ZIP file is not a Word (DOCX) document")
+    # A macro-enabled document (.docm) renamed to .docx: the macros are kept with the file.
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise ActiveContentError(
+            "the document contains macros; save it as a Word document (.docx) without macros"
+        )
     # Declared sizes bound the expansion before anything is inflated (zip bombs).
     if expanded > limits.max_decompressed_bytes:
         raise PayloadTooLargeError(
@@ -215,7 +287,11 @@ def _docx_text(content: bytes, limits: Limits) -> str:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(io.BytesIO(content))
+        package = _inflated(archive, infos)
+    except _ZIP_ERRORS as exc:
+        raise CorruptDocumentError(f"the DOCX archive is damaged: {exc}") from exc
+    try:
+        document = docx.Document(package)
         lines = list(_docx_lines(document))
     except (
         PackageNotFoundError,
@@ -231,6 +307,27 @@ def _docx_text(content: bytes, limits: Limits) -> str:
             raise CorruptDocumentError(f"the DOCX document is damaged: {exc}") from exc
         raise
     return "\n".join(lines)
+
+
+def _inflated(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> io.BytesIO:
+    """The archive again, uncompressed, for python-docx to read.
+
+    The declared sizes were checked, but a deflate stream can run on far past its declared
+    size, and python-docx inflates each part in one call: a 1 MB file could take gigabytes
+    of memory before zipfile cut the output to the declared size and found the checksum
+    wrong. Read here a chunk at a time, no part yields more than its declared size and a
+    part whose content does not match its checksum is refused; python-docx then reads
+    stored parts, which cost what they weigh."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+        for info in infos:
+            if info.is_dir():
+                continue
+            with archive.open(info) as source, copy.open(info.filename, "w") as target:
+                while chunk := source.read(_INFLATE_CHUNK):
+                    target.write(chunk)
+    out.seek(0)
+    return out
 
 
 def _docx_lines(container: Any) -> Iterator[str]:
