@@ -9,6 +9,7 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.click_flusher import click_flusher
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodySizeLimitMiddleware
 from api.nul_guard import NulGuardMiddleware
@@ -41,6 +42,9 @@ from api.routers import (
 )
 from api.security_headers import SecurityHeadersMiddleware
 from api.unavailable import ReadRetryMiddleware
+from distribution.links.cache import LinkCache
+from distribution.links.clicks import ClickBuffer
+from distribution.links.repository import LinkState
 from matching.candidates.schemas import CandidateCreate
 from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
@@ -87,11 +91,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        lifespan=click_flusher,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.broker_client = _broker_client_factory(settings.broker_url)
+    # The redirect's lookups and clicks (api/routers/redirect.py).
+    app.state.link_cache = LinkCache[LinkState](settings.link_cache_seconds)
+    app.state.click_buffer = ClickBuffer(flush_seconds=settings.click_flush_seconds)
     # Only sends jobs (after their transaction commits, see runtime/outbox.py).
     app.state.celery = make_celery(
         settings.broker_url, visibility_timeout=settings.task_visibility_timeout

@@ -110,6 +110,20 @@ class Settings(BaseSettings):
         description="Longest one SQL statement of an API request may run (0: no limit); a "
         "statement cut off answers 503. Workers and the CLI have no limit.",
     )
+    link_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds a process keeps a tracked link's lookup (its vacancy's state "
+        "included) before reading it again: a closed vacancy stops redirecting within this "
+        "time (0: read on every click).",
+    )
+    click_flush_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between the batched writes of buffered clicks; a crash of the "
+        "API process loses at most the clicks of this interval (0: write each click in its "
+        "request).",
+    )
     webhook_timeout: float = Field(
         default=10.0,
         gt=0,

@@ -76,6 +76,11 @@ def settings(
         rate_limit="100000/60",
         # Test receivers listen on this machine.
         webhook_allow_private=True,
+        # Tests read clicks and close vacancies right after a redirect: every lookup is
+        # fresh and every click written in its request. tests/api/test_redirect_buffer.py
+        # runs the cache and the batched writes.
+        link_cache_seconds=0,
+        click_flush_seconds=0,
     )
 
 

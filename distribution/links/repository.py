@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import func, select, text
@@ -16,6 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from models import Organisation, TrackedLink, Vacancy
+
+if TYPE_CHECKING:
+    from distribution.links.clicks import ClickKey, PendingClick
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,95 @@ def follow(
         campaign_id=row[2],
         apply_url=row[3],
         organisation_slug=row[4],
+    )
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """A link as the redirect needs it, whatever its state: where it leads, and what
+    decides whether it may still be followed (checked per click, see ``service``)."""
+
+    id: UUID
+    target: Target
+    expires_at: datetime | None
+    vacancy_status: str
+    valid_through: datetime | None
+
+    def live(self, now: datetime) -> bool:
+        return (
+            self.vacancy_status == "open"
+            and (self.expires_at is None or self.expires_at > now)
+            and (self.valid_through is None or self.valid_through > now)
+        )
+
+
+def link_state(session: Session, code: str) -> LinkState | None:
+    """The link ``code`` with its vacancy's state; ``None`` for an unknown code."""
+    row = session.execute(
+        select(
+            TrackedLink.id,
+            TrackedLink.vacancy_id,
+            TrackedLink.channel,
+            TrackedLink.campaign_id,
+            TrackedLink.expires_at,
+            Vacancy.apply_url,
+            Vacancy.status,
+            Vacancy.valid_through,
+            Organisation.slug,
+        )
+        .join(Vacancy, Vacancy.id == TrackedLink.vacancy_id)
+        .join(Organisation, Organisation.id == TrackedLink.organisation_id)
+        .where(TrackedLink.code == code)
+    ).one_or_none()
+    if row is None:
+        return None
+    target = Target(
+        vacancy_id=row.vacancy_id,
+        channel=row.channel,
+        campaign_id=row.campaign_id,
+        apply_url=row.apply_url,
+        organisation_slug=row.slug,
+    )
+    return LinkState(row.id, target, row.expires_at, row.status, row.valid_through)
+
+
+# Buffered clicks, one row per link, visitor and day (``clicks.ClickBuffer``), in one
+# statement however many. Organisation and vacancy come from the link, and a link deleted
+# since its clicks were buffered takes them with it, as its rows would have gone. Rows are
+# written in key order, so two processes flushing at once lock them in the same order and
+# cannot deadlock. The commit waits for the disk: a flush that committed is never lost.
+_ADD_CLICKS = text(
+    """
+    INSERT INTO clicks AS c
+        (organisation_id, vacancy_id, link_id, visitor, day, bot, hits, first_at, last_at)
+    SELECT l.organisation_id, l.vacancy_id, v.link_id, v.visitor, v.day, v.bot, v.hits,
+           v.first_at, v.last_at
+    FROM unnest(CAST(:link_ids AS uuid[]), CAST(:visitors AS text[]), CAST(:days AS date[]),
+                CAST(:bots AS boolean[]), CAST(:hits AS integer[]),
+                CAST(:first_ats AS timestamptz[]), CAST(:last_ats AS timestamptz[]))
+         AS v (link_id, visitor, day, bot, hits, first_at, last_at)
+    JOIN tracked_links AS l ON l.id = v.link_id
+    ORDER BY v.link_id, v.visitor, v.day
+    ON CONFLICT (link_id, visitor, day)
+    DO UPDATE SET hits = c.hits + excluded.hits, last_at = greatest(c.last_at, excluded.last_at)
+    """
+)
+
+
+def add_clicks(session: Session, rows: dict[ClickKey, PendingClick]) -> None:
+    """Add buffered hits to ``clicks``: new rows are inserted, existing ones get the hits."""
+    keys = list(rows)
+    session.execute(
+        _ADD_CLICKS,
+        {
+            "link_ids": [key[0] for key in keys],
+            "visitors": [key[1] for key in keys],
+            "days": [key[2] for key in keys],
+            "bots": [rows[key].bot for key in keys],
+            "hits": [rows[key].hits for key in keys],
+            "first_ats": [rows[key].first_at for key in keys],
+            "last_ats": [rows[key].last_at for key in keys],
+        },
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from distribution.links import repository
 from distribution.links.bots import is_bot
+from distribution.links.clicks import ClickBuffer
 from distribution.links.codes import is_code, link_url, new_code, visitor_key
 from distribution.links.schemas import LinkChannel, ReshareOut
 from distribution.links.share import share_urls
@@ -105,6 +106,39 @@ def follow(session: Session, code: str, visit: Visit, *, secret: str, public_url
     if target is None:
         raise _gone()
     return redirect_url(target, code, public_url)
+
+
+def link_state(session: Session, code: str) -> repository.LinkState | None:
+    """What ``click`` needs of ``code`` (``None`` for a malformed or unknown code); the
+    result may be cached a few seconds (``cache.LinkCache``)."""
+    if not is_code(code):
+        return None
+    return repository.link_state(session, code)
+
+
+def click(
+    state: repository.LinkState | None,
+    code: str,
+    visit: Visit,
+    buffer: ClickBuffer,
+    *,
+    secret: str,
+    public_url: str,
+) -> str:
+    """Count a click on the link ``state`` (of ``code``) in ``buffer`` and return the URL
+    to redirect to: the buffered form of ``follow``, with the same rules, 404s and counting
+    once the buffer is flushed. Expiry dates are checked against ``visit.at``; the
+    vacancy's status is as fresh as ``state``."""
+    if state is None or not state.live(visit.at):
+        raise _gone()
+    buffer.add(
+        state.id,
+        visit.visitor(secret),
+        visit.at.date(),
+        bot=is_bot(visit.user_agent),
+        at=visit.at,
+    )
+    return redirect_url(state.target, code, public_url)
 
 
 def resolve(session: Session, code: str) -> TrackedLink | None:

@@ -1,0 +1,99 @@
+"""The redirect with its cache and click buffer on, as served: a closed vacancy stops
+redirecting within the cache's TTL, and buffered clicks are written on shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from distribution.links.cache import LinkCache
+from distribution.links.clicks import ClickBuffer
+from distribution.links.repository import LinkState
+from models import Click
+from tests.api.test_redirect_api import FIREFOX, SAFARI
+from tests.distribution.test_links import seed
+
+
+@pytest.fixture
+def state(app: FastAPI) -> Iterator[Any]:
+    """The app's state, with the attributes a test replaces put back afterwards (the app
+    is shared by the whole session; monkeypatch cannot restore a starlette ``State``)."""
+    names = ("link_cache", "click_buffer", "session_factory")
+    saved = {name: getattr(app.state, name) for name in names}
+    yield app.state
+    for name, value in saved.items():
+        setattr(app.state, name, value)
+
+
+def total_hits(db: Session) -> int:
+    return sum(db.scalars(select(Click.hits)))
+
+
+def test_a_closed_vacancy_stops_redirecting_within_the_ttl(
+    client: TestClient, app: FastAPI, db: Session, state: Any
+) -> None:
+    now = [0.0]
+    state.link_cache = LinkCache[LinkState](2, clock=lambda: now[0])
+    data = seed(db)
+    db.commit()
+    url = f"/r/{data.link.code}"
+    assert client.get(url, follow_redirects=False).status_code == 302
+    data.vacancy.status = "closed"
+    db.commit()
+    now[0] += 1.9
+    assert client.get(url, follow_redirects=False).status_code == 302
+    now[0] += 0.2
+    assert client.get(url, follow_redirects=False).status_code == 404
+    # Only the redirects that were answered 302 count.
+    assert total_hits(db) == 2
+
+
+def test_an_expired_link_stops_at_once_even_when_cached(
+    client: TestClient, app: FastAPI, db: Session, state: Any
+) -> None:
+    state.link_cache = LinkCache[LinkState](60)
+    data = seed(db)
+    db.commit()
+    url = f"/r/{data.link.code}"
+    assert client.get(url, follow_redirects=False).status_code == 302
+    assert client.get("/r/unknown123", follow_redirects=False).status_code == 404
+    cached, link = state.link_cache.get(data.link.code)
+    assert cached
+    assert link is not None
+    # The cached link, as if its expiry had passed since it was read.
+    expired = LinkState(link.id, link.target, data.link.created_at, "open", None)
+    state.link_cache.put(data.link.code, expired)
+    assert client.get(url, follow_redirects=False).status_code == 404
+    assert state.link_cache.get("unknown123") == (True, None)
+
+
+def test_buffered_clicks_are_written_on_shutdown(
+    app: FastAPI,
+    db: Session,
+    session_factory: sessionmaker[Session],
+    state: Any,
+) -> None:
+    state.session_factory = session_factory
+    # No periodic flush during the test: only the one at shutdown.
+    buffer = ClickBuffer(flush_seconds=3600)
+    state.click_buffer = buffer
+    data = seed(db)
+    db.commit()
+    with TestClient(app) as client:
+        for agent in (FIREFOX, SAFARI) * 7:
+            response = client.get(
+                f"/r/{data.link.code}", headers={"User-Agent": agent}, follow_redirects=False
+            )
+            assert response.status_code == 302
+        assert buffer.pending_hits() == 14
+        assert total_hits(db) == 0
+    assert buffer.pending_hits() == 0
+    assert total_hits(db) == 14
+    rows = db.execute(select(Click.hits).where(Click.link_id == data.link.id)).all()
+    assert sorted(row.hits for row in rows) == [7, 7]
