@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.broker_client = _broker_client_factory(settings.broker_url)
     # The redirect's lookups and clicks (api/routers/redirect.py).
     app.state.link_cache = LinkCache[LinkState](settings.link_cache_seconds)
+    app.state.link_lookups = {}
     app.state.click_buffer = ClickBuffer(flush_seconds=settings.click_flush_seconds)
     # Only sends jobs (after their transaction commits, see runtime/outbox.py).
     app.state.celery = make_celery(

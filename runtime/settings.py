@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         "statement cut off answers 503. Workers and the CLI have no limit.",
     )
     link_cache_seconds: float = Field(
-        default=2.0,
+        default=5.0,
         ge=0,
         description="Seconds a process keeps a tracked link's lookup (its vacancy's state "
         "included) before reading it again: a closed vacancy stops redirecting within this "

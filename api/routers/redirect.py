@@ -3,6 +3,7 @@ redirects; ``POST /r/{code}/reshare`` gives the visitor a link of their own to p
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,33 @@ def _link_state(request: Request, code: str) -> LinkState | None:
         return service.link_state(session, code)
 
 
+async def _cached_link_state(request: Request, code: str) -> LinkState | None:
+    cache: LinkCache[LinkState] = request.app.state.link_cache
+    cached, state = cache.get(code)
+    if cached:
+        return state
+    # One lookup per code at a time: the requests that miss while it runs wait for it
+    # rather than each taking a thread and a connection for the same row.
+    lookups: dict[str, asyncio.Future[LinkState | None]] = request.app.state.link_lookups
+    running = lookups.get(code)
+    if running is not None:
+        return await asyncio.shield(running)
+    future: asyncio.Future[LinkState | None] = asyncio.get_running_loop().create_future()
+    lookups[code] = future
+    try:
+        state = await to_thread.run_sync(_link_state, request, code, limiter=_limiter(request))
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # read: no "never retrieved" warning when nobody waited
+        raise
+    else:
+        cache.put(code, state)
+        future.set_result(state)
+    finally:
+        del lookups[code]
+    return state
+
+
 def _flush_clicks(request: Request) -> None:
     request.app.state.click_buffer.flush(request.app.state.session_factory)
 
@@ -105,11 +133,7 @@ async def follow_link(code: str, request: Request) -> Response:
     body; a vacancy just closed may still redirect for up to two seconds."""
     # A cached link costs no thread hop and no database round trip: the click waits in
     # the buffer for the next batched write (api/click_flusher.py).
-    cache: LinkCache[LinkState] = request.app.state.link_cache
-    cached, state = cache.get(code)
-    if not cached:
-        state = await to_thread.run_sync(_link_state, request, code, limiter=_limiter(request))
-        cache.put(code, state)
+    state = await _cached_link_state(request, code)
     settings = _settings(request)
     buffer: ClickBuffer = request.app.state.click_buffer
     location = service.click(

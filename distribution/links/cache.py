@@ -1,14 +1,18 @@
 """A per-process cache of link lookups, so a followed link costs no database round trip.
 
-Entries live ``ttl`` seconds: a vacancy closed or a link changed in the database is seen
-within that time. Expiry dates are checked against the clock on every click, so an
-expired link stops at once. Unknown codes are cached too (as ``None``), so a probe of
-random codes cannot make every request a query; the least recently used entries go first
-once ``size`` entries are held.
+Entries live at most ``ttl`` seconds: a vacancy closed or a link changed in the database
+is seen within that time. Each entry's life is drawn between half the TTL and the whole:
+links first read together (a campaign's links, a process just started) would otherwise
+expire together and be read again in one burst, queueing the redirects behind it.
+Expiry dates are checked against the clock on every click, so an expired link stops at
+once. Unknown codes are cached too (as ``None``), so a probe of random codes cannot make
+every request a query; the least recently used entries go first once ``size`` entries are
+held.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -50,7 +54,8 @@ class LinkCache(Generic[T]):
         if self.ttl <= 0:
             return
         with self._lock:
-            self._entries[code] = (self._clock() + self.ttl, value)
+            life = self.ttl * (0.5 + 0.5 * random.random())
+            self._entries[code] = (self._clock() + life, value)
             self._entries.move_to_end(code)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
