@@ -130,6 +130,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     # Outermost: every answer carries the headers, a 413 or 429 included.
     app.add_middleware(SecurityHeadersMiddleware)
+    # First: FastAPI tries the routers in order, and matching a path against the dozens of
+    # routes included before it cost the redirect about as much as all its own work.
+    app.include_router(redirect.router)
     app.include_router(health.router)
     app.include_router(vacancies.router)
     app.include_router(candidates.router)
@@ -145,7 +148,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(imports.router)
     app.include_router(audit.router)
-    app.include_router(redirect.router)
     app.include_router(jobs.router)
     app.include_router(share.router)
     app.include_router(dashboard_login.router)

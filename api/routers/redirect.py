@@ -130,7 +130,7 @@ async def follow_link(code: str, request: Request) -> Response:
     link-preview fetchers are recorded but not counted. Clicks are written in batches, at
     least every second, so they appear in reports up to a second after the redirect. An
     unknown or expired code, or a vacancy that is no longer open, answers 404 with the same
-    body; a vacancy just closed may still redirect for up to two seconds."""
+    body; a vacancy just closed may still redirect for up to five seconds."""
     # A cached link costs no thread hop and no database round trip: the click waits in
     # the buffer for the next batched write (api/click_flusher.py).
     state = await _cached_link_state(request, code)
