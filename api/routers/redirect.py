@@ -21,6 +21,7 @@ from api.visits import visit_of
 from distribution.links import service
 from distribution.links.cache import LinkCache
 from distribution.links.clicks import ClickBuffer
+from distribution.links.codes import is_code
 from distribution.links.repository import LinkState
 from distribution.links.schemas import LinkChannel, ReshareOut, ReshareRequest
 from runtime import strict_json
@@ -133,7 +134,8 @@ async def follow_link(code: str, request: Request) -> Response:
     body; a vacancy just closed may still redirect for up to five seconds."""
     # A cached link costs no thread hop and no database round trip: the click waits in
     # the buffer for the next batched write (api/click_flusher.py).
-    state = await _cached_link_state(request, code)
+    # A malformed code is never looked up, nor does it take a place in the cache.
+    state = await _cached_link_state(request, code) if is_code(code) else None
     settings = _settings(request)
     buffer: ClickBuffer = request.app.state.click_buffer
     location = service.click(
