@@ -84,6 +84,8 @@ def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
             )
     finally:
         mailer.close()
+    if outcome.busy:
+        return {"sent": 0, "failed": 0}
     retries = self.request.retries or 0
     if outcome.retry and retries < len(RETRY_SECONDS):
         countdown = RETRY_SECONDS[retries]
