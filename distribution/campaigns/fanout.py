@@ -29,7 +29,7 @@ from distribution.links.codes import new_code
 from integration.events import service as event_log
 from models import Campaign, Employee, TrackedLink
 from models.base import utcnow
-from models.db import transaction
+from models.db import pinned_session, transaction
 from runtime.outbox import enqueue
 
 # A batch must finish well within the broker's visibility timeout (900 s by default), even
@@ -223,7 +223,7 @@ def deliver(
         employees = {e.id: e for e in repository.employees(held, work.employee_ids)}
         links = repository.links(held, work.campaign_id, work.employee_ids)
         # A second session: the batch lock stays held while every mark commits.
-        with factory() as marks:
+        with pinned_session(factory) as marks:
             for notification in todo:
                 status, error = _send_one(
                     notification,

@@ -167,13 +167,13 @@ def add_links(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert an employee's campaign links; existing ones (a retried batch) stay as they
     are, code included."""
     if rows:
-        stmt = insert(TrackedLink).values(rows)
-        session.execute(
-            stmt.on_conflict_do_nothing(
-                index_elements=["campaign_id", "employee_id", "channel"],
-                index_where=TrackedLink.parent_id.is_(None),
-            )
+        # Rows as parameters, not .values(rows): the statement is then compiled once and
+        # cached, where a multi-row VALUES is compiled again for every batch.
+        stmt = insert(TrackedLink).on_conflict_do_nothing(
+            index_elements=["campaign_id", "employee_id", "channel"],
+            index_where=TrackedLink.parent_id.is_(None),
         )
+        session.execute(stmt, rows)
 
 
 def links(
@@ -197,7 +197,7 @@ def links(
 
 def add_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(Notification).values(rows).on_conflict_do_nothing())
+        session.execute(insert(Notification).on_conflict_do_nothing(), rows)
 
 
 def try_lock_batch(session: Session, batch_id: UUID) -> bool:
