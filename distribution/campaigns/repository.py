@@ -9,7 +9,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Text, Uuid, and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -203,6 +216,9 @@ def add_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
 def try_lock_batch(session: Session, batch_id: UUID) -> bool:
     """Lock a batch still queued, or answer ``False`` at once when another run holds it
     (or it is done)."""
+    # The holder's transaction is idle while it sends: a server-wide idle timeout must not
+    # end it and hand the batch to a second run while this one still sends.
+    session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
     found = session.scalar(
         select(CampaignBatch.id)
         .where(CampaignBatch.id == batch_id, CampaignBatch.status == "queued")
