@@ -29,6 +29,21 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
+def pinned_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that keeps one connection across its commits (a factory's sessions give
+    theirs back to the pool, which pings it on the next checkout): for a loop that commits
+    after every small write. Under a factory bound to a connection (the tests'), a plain
+    session of it."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        with factory() as session:
+            yield session
+        return
+    with bind.connect() as connection, Session(bind=connection) as session:
+        yield session
+
+
+@contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """The unit of work of one request, task or command: commit on success, roll back on
     any error, so nothing is left half-written."""

@@ -2,11 +2,13 @@
 employee's tracked links and send their notification.
 
 Every step is safe to run again. Batches are unique per campaign, kind and number; links
-per campaign, employee and channel; notifications per campaign, employee and kind. A
-notification is locked while it is sent and marked sent in the same transaction, so a
-retried or duplicated batch sends only what is still open. The one gap no system closes
-is a crash after the mail server accepted a message and before the mark commits: that
-message goes out again on the retry, with the same Message-ID.
+per campaign, employee and channel; notifications per campaign, employee and kind. While a
+batch is sent its row is locked (``FOR UPDATE``, held by the sending process's connection),
+so a retried, duplicated or redelivered run of it skips it; if that process dies, the lock
+goes with its connection and the next run sends what is still open. The outcome of each
+message is committed on its own right after the mail server answers, in one short UPDATE.
+The one gap no system closes is a crash after the mail server accepted a message and before
+that mark commits: that one message goes out again on the retry, with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from distribution.campaigns.service import progress, to_out
 from distribution.campaigns.share_page import share_page_url
 from distribution.links.codes import new_code
 from integration.events import service as event_log
-from models import Campaign, Employee, Notification, TrackedLink
+from models import Campaign, Employee, TrackedLink
 from models.base import utcnow
-from models.db import transaction
+from models.db import pinned_session, transaction
 from runtime.outbox import enqueue
 
 # A batch must finish well within the broker's visibility timeout (900 s by default), even
@@ -129,8 +131,10 @@ def _channels(campaign: Campaign, employee: Employee) -> list[str]:
 def prepare_batch(session: Session, batch_id: UUID) -> BatchWork | None:
     """Make the batch's links and notification rows (first run) or find them (a retry).
     Employees who opted out since the start get neither: their notification is recorded as
-    skipped. ``None`` when the batch is done or gone."""
-    batch = repository.lock_batch(session, batch_id)
+    skipped. ``None`` when the batch is done, gone or held by another run."""
+    # Skip a batch another run holds: that run sends it, and waiting here would hold this
+    # worker for as long as the whole batch takes.
+    batch = repository.lock_batch(session, batch_id, skip_locked=True)
     if batch is None or batch.status == "done":
         return None
     campaign = session.get(Campaign, batch.campaign_id)
@@ -192,6 +196,8 @@ class Delivered:
     sent: int = 0
     failed: int = 0
     retry: bool = False
+    # Another run of the same batch holds it: that run sends, retries and finishes it.
+    busy: bool = False
 
 
 def deliver(
@@ -203,51 +209,68 @@ def deliver(
     mailer: Mailer,
     http: httpx.Client,
 ) -> Delivered:
-    """Send the batch's open notifications, one short transaction each (see the module
-    text). What every message needs is read once for the whole batch."""
+    """Send the batch's open notifications while holding the batch's row lock, and commit
+    each outcome on its own as soon as it is known (see the module text)."""
     outcome = Delivered()
-    with transaction(factory) as session:
-        ids = repository.open_notifications(
-            session, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
+    with transaction(factory) as held:
+        if not repository.try_lock_batch(held, work.batch_id):
+            outcome.busy = True
+            return outcome
+        todo = repository.open_notifications(
+            held, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
         )
-        context = _context(session, work)
-        employees = {e.id: e for e in repository.employees(session, work.employee_ids)}
-        links = repository.links(session, work.campaign_id, work.employee_ids)
-    for notification_id in ids:
-        with transaction(factory) as session:
-            notification = repository.claim_notification(session, notification_id)
-            if notification is None:
-                continue
-            employee = employees.get(notification.employee_id)
-            if employee is None or employee.opted_out_at is not None:
-                # Opted out (or deleted) after the start: nothing to send, nothing to retry.
-                notification.status = "skipped"
-                continue
-            try:
-                content = _content(
-                    notification, employee, links.get(employee.id, []), context, public_url
+        context = _context(held, work)
+        employees = {e.id: e for e in repository.employees(held, work.employee_ids)}
+        links = repository.links(held, work.campaign_id, work.employee_ids)
+        # A second session: the batch lock stays held while every mark commits.
+        with pinned_session(factory) as marks:
+            for notification in todo:
+                status, error = _send_one(
+                    notification,
+                    employees,
+                    links,
+                    context,
+                    work,
+                    public_url,
+                    secret,
+                    mailer,
+                    http,
                 )
-                content.share_page = share_page_url(
-                    public_url, secret, work.campaign_id, employee.id
-                )
-                _send(notification.transport, content, employee, work, mailer, http)
-            # One bad message (an unexpected error included) must not stop the batch.
-            except Exception as exc:
-                notification.status = "failed"
-                notification.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                outcome.failed += 1
-            else:
-                notification.status = "sent"
-                notification.sent_at = utcnow()
-                notification.last_error = None
-                outcome.sent += 1
-            notification.attempts += 1
-    with transaction(factory) as session:
+                repository.mark_notification(marks, notification.id, status, error)
+                marks.commit()
+                outcome.sent += status == "sent"
+                outcome.failed += status == "failed"
         left = repository.failed_with_tries_left(
-            session, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
+            held, work.campaign_id, work.kind, work.employee_ids, MAX_ATTEMPTS
         )
     outcome.retry = left > 0
     return outcome
+
+
+def _send_one(
+    notification: repository.OpenNotification,
+    employees: dict[UUID, Employee],
+    links: dict[UUID, list[TrackedLink]],
+    context: _Context,
+    work: BatchWork,
+    public_url: str,
+    secret: str,
+    mailer: Mailer,
+    http: httpx.Client,
+) -> tuple[str, str | None]:
+    """Send one notification; its new status and, if it failed, why."""
+    employee = employees.get(notification.employee_id)
+    if employee is None or employee.opted_out_at is not None:
+        # Opted out (or deleted) after the start: nothing to send, nothing to retry.
+        return "skipped", None
+    try:
+        content = _content(notification, employee, links.get(employee.id, []), context, public_url)
+        content.share_page = share_page_url(public_url, secret, work.campaign_id, employee.id)
+        _send(notification.transport, content, employee, work, mailer, http)
+    # One bad message (an unexpected error included) must not stop the batch.
+    except Exception as exc:
+        return "failed", f"{type(exc).__name__}: {exc}"[:1000]
+    return "sent", None
 
 
 @dataclass(frozen=True)
@@ -272,7 +295,7 @@ def _context(session: Session, work: BatchWork) -> _Context:
 
 
 def _content(
-    notification: Notification,
+    notification: repository.OpenNotification,
     employee: Employee,
     links: list[TrackedLink],
     context: _Context,

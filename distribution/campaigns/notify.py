@@ -177,14 +177,15 @@ class Mailer:
         if self.target is None:
             raise DeliveryError("no mail server configured (TALENTMESH_SMTP_URL)")
         t = self.target
-        context = ssl.create_default_context()
         smtp: smtplib.SMTP
+        # A TLS context loads the system's certificates: only made when TLS is used.
         if t.tls:
+            context = ssl.create_default_context()
             smtp = smtplib.SMTP_SSL(t.host, t.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(t.host, t.port, timeout=self.timeout)
             if t.starttls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=ssl.create_default_context())
         if t.username:
             smtp.login(t.username, t.password or "")
         return smtp

@@ -4,11 +4,25 @@ campaign or batch id that was."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Text, Uuid, and_, any_, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -22,6 +36,9 @@ from models import (
     TrackedLink,
     Vacancy,
 )
+
+# A notification still to send: new, or failed with tries left.
+OPEN = ("queued", "failed")
 
 
 def get(session: Session, organisation_id: UUID, campaign_id: UUID) -> Campaign | None:
@@ -55,9 +72,13 @@ def lock_in(session: Session, organisation_id: UUID, campaign_id: UUID) -> Campa
     )
 
 
-def lock_batch(session: Session, batch_id: UUID) -> CampaignBatch | None:
+def lock_batch(
+    session: Session, batch_id: UUID, *, skip_locked: bool = False
+) -> CampaignBatch | None:
     return session.scalar(
-        select(CampaignBatch).where(CampaignBatch.id == batch_id).with_for_update()
+        select(CampaignBatch)
+        .where(CampaignBatch.id == batch_id)
+        .with_for_update(skip_locked=skip_locked)
     )
 
 
@@ -159,13 +180,13 @@ def add_links(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert an employee's campaign links; existing ones (a retried batch) stay as they
     are, code included."""
     if rows:
-        stmt = insert(TrackedLink).values(rows)
-        session.execute(
-            stmt.on_conflict_do_nothing(
-                index_elements=["campaign_id", "employee_id", "channel"],
-                index_where=TrackedLink.parent_id.is_(None),
-            )
+        # Rows as parameters, not .values(rows): the statement is then compiled once and
+        # cached, where a multi-row VALUES is compiled again for every batch.
+        stmt = insert(TrackedLink).on_conflict_do_nothing(
+            index_elements=["campaign_id", "employee_id", "channel"],
+            index_where=TrackedLink.parent_id.is_(None),
         )
+        session.execute(stmt, rows)
 
 
 def links(
@@ -189,36 +210,64 @@ def links(
 
 def add_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(Notification).values(rows).on_conflict_do_nothing())
+        session.execute(insert(Notification).on_conflict_do_nothing(), rows)
+
+
+def try_lock_batch(session: Session, batch_id: UUID) -> bool:
+    """Lock a batch still queued, or answer ``False`` at once when another run holds it
+    (or it is done)."""
+    # The holder's transaction is idle while it sends: a server-wide idle timeout must not
+    # end it and hand the batch to a second run while this one still sends.
+    session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+    found = session.scalar(
+        select(CampaignBatch.id)
+        .where(CampaignBatch.id == batch_id, CampaignBatch.status == "queued")
+        .with_for_update(skip_locked=True)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class OpenNotification:
+    id: UUID
+    employee_id: UUID
+    kind: str
+    transport: str
 
 
 def open_notifications(
     session: Session, campaign_id: UUID, kind: str, employee_ids: list[UUID], max_attempts: int
-) -> list[UUID]:
+) -> list[OpenNotification]:
     """Notifications of these employees still to send (new, or failed with tries left)."""
-    return list(
-        session.scalars(
-            select(Notification.id)
-            .where(
-                Notification.campaign_id == campaign_id,
-                Notification.kind == kind,
-                _among(Notification.employee_id, employee_ids),
-                Notification.status.in_(("queued", "failed")),
-                Notification.attempts < max_attempts,
-            )
-            .order_by(Notification.employee_id)
+    rows = session.execute(
+        select(Notification.id, Notification.employee_id, Notification.kind, Notification.transport)
+        .where(
+            Notification.campaign_id == campaign_id,
+            Notification.kind == kind,
+            _among(Notification.employee_id, employee_ids),
+            Notification.status.in_(OPEN),
+            Notification.attempts < max_attempts,
         )
+        .order_by(Notification.employee_id)
     )
+    return [OpenNotification(*row) for row in rows]
 
 
-def claim_notification(session: Session, notification_id: UUID) -> Notification | None:
-    """Lock a notification that is still to send. The lock is held while it is sent, so a
-    duplicate run of the same batch skips it; if the process dies, the lock goes with it
-    and the notification is still open."""
-    return session.scalar(
-        select(Notification)
-        .where(Notification.id == notification_id, Notification.status.in_(("queued", "failed")))
-        .with_for_update(skip_locked=True)
+def mark_notification(
+    session: Session, notification_id: UUID, status: str, error: str | None = None
+) -> None:
+    """Record the outcome of one send. A skipped notification was not tried, so it uses
+    no attempt."""
+    values: dict[str, Any] = {"status": status, "updated_at": func.now()}
+    if status != "skipped":
+        values |= {"attempts": Notification.attempts + 1, "last_error": error}
+    if status == "sent":
+        values["sent_at"] = func.now()
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status.in_(OPEN))
+        .values(values)
+        .execution_options(synchronize_session=False)
     )
 
 

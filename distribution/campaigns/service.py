@@ -118,7 +118,7 @@ def progress(session: Session, campaign: Campaign) -> Progress:
 
 
 def _add(bucket: StatusCounts, status: str, count: int) -> None:
-    # "sending" is never committed (a notification is locked while it is sent).
+    # No code writes "sending" (the batch is locked while it is sent); counted as queued.
     name = {"sending": "queued"}.get(status, status)
     setattr(bucket, name, getattr(bucket, name) + count)
 

@@ -4,6 +4,7 @@ call the fan-out. Each is safe to run more than once (see fanout.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -61,6 +62,14 @@ def refuse_private_targets(request: httpx.Request) -> None:
         raise DeliveryError(f"the campaign webhook is not allowed: {refused}")
 
 
+@cache
+def _http_client() -> httpx.Client:
+    """One client per worker process: building one (its TLS context) costs more than a
+    small batch's sending, and its connections are then reused across batches."""
+    hooks = {} if get_settings().webhook_allow_private else {"request": [refuse_private_targets]}
+    return httpx.Client(timeout=SMTP_TIMEOUT, event_hooks=hooks)
+
+
 @shared_task(name="distribution.send_batch", bind=True, max_retries=len(RETRY_SECONDS))
 def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
     """Links and notifications for one batch of employees; failed deliveries are retried
@@ -72,18 +81,18 @@ def send_batch(self: Task[Any, Any], batch_id: str) -> dict[str, int]:
         return {"sent": 0, "failed": 0}
     mailer = Mailer(settings.smtp_url, settings.smtp_from, timeout=SMTP_TIMEOUT)
     try:
-        hooks = {} if settings.webhook_allow_private else {"request": [refuse_private_targets]}
-        with httpx.Client(timeout=SMTP_TIMEOUT, event_hooks=hooks) as http:
-            outcome = fanout.deliver(
-                task_session_factory(),
-                work,
-                public_url=settings.resolved_public_url,
-                secret=settings.secret_key.get_secret_value(),
-                mailer=mailer,
-                http=http,
-            )
+        outcome = fanout.deliver(
+            task_session_factory(),
+            work,
+            public_url=settings.resolved_public_url,
+            secret=settings.secret_key.get_secret_value(),
+            mailer=mailer,
+            http=_http_client(),
+        )
     finally:
         mailer.close()
+    if outcome.busy:
+        return {"sent": 0, "failed": 0}
     retries = self.request.retries or 0
     if outcome.retry and retries < len(RETRY_SECONDS):
         countdown = RETRY_SECONDS[retries]
