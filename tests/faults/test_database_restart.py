@@ -149,7 +149,11 @@ def test_database_restart_under_load(postgres: RestartablePostgres, tmp_path: Pa
     assert [a.error for a in load.answers if a.error] == []
     unexpected = [(a.kind, a.status, a.body) for a in load.answers if not _expected(a)]
     assert unexpected == []
-    outage = [a for a in load.answers if a.started >= down and a.finished <= up_begins]
+    during = [a for a in load.answers if a.started >= down and a.finished <= up_begins]
+    # A tracked link the API has cached still redirects while the database is away; its
+    # click waits in the buffer and is written once when the database is back (checked
+    # below). Everything else answers 503.
+    outage = [a for a in during if not (a.kind == "click" and a.status == 302)]
     assert outage
     assert {a.status for a in outage} == {503}
     assert all(a.headers.get("retry-after", "").isdigit() for a in outage)
