@@ -7,7 +7,7 @@ organisation, because the people who follow it are anonymous.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -30,63 +30,6 @@ class Target:
     campaign_id: UUID | None
     apply_url: str | None
     organisation_slug: str
-
-
-# One round trip: find the live link and its open vacancy, and count the click on it. A
-# data-modifying CTE runs whether or not the outer query reads it, and inserts nothing when
-# the link is unknown, expired or closed. The upsert serialises concurrent hits of one
-# visitor on the row, so no hit is lost.
-#
-# A click is a counter, and the visitor waits for the redirect: the transaction does not
-# wait for the disk flush of its commit (``synchronous_commit`` off for this transaction
-# only; about 6 ms on the development machine, ten times the rest of the request). The
-# database stays consistent; a crash of the database server can lose the clicks of its last
-# fraction of a second (at most three times ``wal_writer_delay``), nothing else. The setting
-# rides in the same statement (``set_config(..., true)`` is ``SET LOCAL``) to save a round
-# trip.
-_FOLLOW = text(
-    """
-    WITH async_commit AS (
-        SELECT set_config('synchronous_commit', 'off', true)
-    ), link AS (
-        SELECT l.id, l.organisation_id, l.vacancy_id, l.channel, l.campaign_id, v.apply_url,
-               o.slug
-        FROM tracked_links AS l JOIN vacancies AS v ON v.id = l.vacancy_id
-        JOIN organisations AS o ON o.id = l.organisation_id
-        WHERE l.code = :code AND v.status = 'open'
-          AND (l.expires_at IS NULL OR l.expires_at > :now)
-          AND (v.valid_through IS NULL OR v.valid_through > :now)
-    ), click AS (
-        INSERT INTO clicks AS c
-            (organisation_id, vacancy_id, link_id, visitor, day, bot, hits, first_at, last_at)
-        SELECT organisation_id, vacancy_id, id, :visitor, :day, :bot, 1, :now, :now FROM link
-        ON CONFLICT (link_id, visitor, day)
-        DO UPDATE SET hits = c.hits + 1, last_at = excluded.last_at
-    )
-    SELECT vacancy_id, channel, campaign_id, apply_url, slug FROM link, async_commit
-    """
-)
-
-
-def follow(
-    session: Session, code: str, *, visitor: str, day: date, bot: bool, now: datetime
-) -> Target | None:
-    """Record a click on the live link ``code`` and return where it leads; ``None`` (and no
-    click) when the code is unknown, expired or its vacancy is not open. The transaction
-    this runs in commits without waiting for the disk (see ``_FOLLOW``): give it a
-    transaction of its own."""
-    row = session.execute(
-        _FOLLOW, {"code": code, "visitor": visitor, "day": day, "bot": bot, "now": now}
-    ).one_or_none()
-    if row is None:
-        return None
-    return Target(
-        vacancy_id=row[0],
-        channel=row[1],
-        campaign_id=row[2],
-        apply_url=row[3],
-        organisation_slug=row[4],
-    )
 
 
 @dataclass(frozen=True)

@@ -88,26 +88,6 @@ def redirect_url(target: repository.Target, code: str, public_url: str) -> str:
     return urlunsplit((scheme, netloc, path, "&".join([*kept, tracking]), fragment))
 
 
-def follow(session: Session, code: str, visit: Visit, *, secret: str, public_url: str) -> str:
-    """Record a click on ``code`` and return the URL to redirect to. Raises ``NotFoundError``
-    (always with the same detail) for a malformed, unknown or expired code and for a vacancy
-    that is not open. One visitor's requests on one link and UTC day make one click;
-    every request counts in ``hits``. Bots are recorded with ``bot`` set."""
-    if not is_code(code):
-        raise _gone()
-    target = repository.follow(
-        session,
-        code,
-        visitor=visit.visitor(secret),
-        day=visit.at.date(),
-        bot=is_bot(visit.user_agent),
-        now=visit.at,
-    )
-    if target is None:
-        raise _gone()
-    return redirect_url(target, code, public_url)
-
-
 def link_state(session: Session, code: str) -> repository.LinkState | None:
     """What ``click`` needs of ``code`` (``None`` for a malformed or unknown code); the
     result may be cached a few seconds (``cache.LinkCache``)."""
@@ -126,8 +106,9 @@ def click(
     public_url: str,
 ) -> str:
     """Count a click on the link ``state`` (of ``code``) in ``buffer`` and return the URL
-    to redirect to: the buffered form of ``follow``, with the same rules, 404s and counting
-    once the buffer is flushed. Expiry dates are checked against ``visit.at``; the
+    to redirect to: a 404 for a malformed, unknown or expired code and for a vacancy that is
+    not open; one visitor's requests on one link and UTC day make one click, every request
+    a hit, counted once the buffer is flushed. Expiry dates are checked against ``visit.at``; the
     vacancy's status is as fresh as ``state``."""
     if state is None or not state.live(visit.at):
         raise _gone()

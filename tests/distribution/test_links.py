@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from distribution.links import service
 from distribution.links.bots import is_bot
+from distribution.links.clicks import ClickBuffer
 from distribution.links.codes import CODE_LENGTH, is_code, new_code, visitor_key
 from distribution.links.repository import Target
 from distribution.links.share import (
@@ -432,11 +433,17 @@ def test_reshare_builds_a_chain_back_to_the_employee(db: Session) -> None:
     assert service.chain(db, uuid.uuid4()) == []
 
 
-def test_follow_counts_one_click_per_visitor_and_day(db: Session) -> None:
+def test_follow_counts_one_click_per_visitor_and_day(
+    db: Session, session_factory: sessionmaker[Session]
+) -> None:
     data = seed(db)
+    db.commit()
     kwargs = {"secret": SECRET, "public_url": "https://tm.example.org"}
+    state = service.link_state(db, data.link.code)
+    buffer = ClickBuffer()
     for _ in range(3):
-        location = service.follow(db, data.link.code, visit(), **kwargs)
+        location = service.click(state, data.link.code, visit(), buffer, **kwargs)
+    buffer.flush(session_factory)
     assert location == (
         "https://werkenbij.example.org/vacatures/17?lang=nl&utm_source=linkedin"
         f"&utm_medium=referral&utm_campaign={data.campaign.id}&tm_ref={data.link.code}"
