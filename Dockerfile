@@ -20,8 +20,10 @@ COPY pyproject.toml README.md /tmp/talentmesh-src/
 COPY api /tmp/talentmesh-src/api
 COPY matching /tmp/talentmesh-src/matching
 COPY distribution /tmp/talentmesh-src/distribution
+COPY integration /tmp/talentmesh-src/integration
 COPY models /tmp/talentmesh-src/models
 COPY runtime /tmp/talentmesh-src/runtime
+COPY trust /tmp/talentmesh-src/trust
 RUN pip install /tmp/talentmesh-src \
     && rm -rf /tmp/talentmesh-src \
     && python -c "import runtime.migrate as m; assert (m.MIGRATIONS_DIR / 'env.py').is_file(), m.MIGRATIONS_DIR"

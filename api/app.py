@@ -9,8 +9,8 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.click_flusher import click_flusher
 from api.idempotency import IdempotencyMiddleware
+from api.lifespan import lifespan
 from api.limits import BodySizeLimitMiddleware
 from api.nul_guard import NulGuardMiddleware
 from api.openapi import finish_spec, install_openapi
@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
-        lifespan=click_flusher,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.auth.service import create_api_key
+from bench.rows import Row, add_rows_argument, write_rows
 from distribution.links import service as links
 from distribution.links.schemas import LinkChannel
 from models import Campaign, Click, Employee, Organisation, Vacancy
@@ -203,6 +204,7 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
+    add_rows_argument(parser)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="talentmesh-bench-pages-"))
     postgres = start_embedded_postgres(tmp / "var")
@@ -276,6 +278,32 @@ def report(
     print(
         f"weight: page {html / 1000:.1f} kB + stylesheet and script {assets / 1000:.1f} kB "
         f"= {(html + assets) / 1000:.1f} kB (limit 100 kB)"
+    )
+    page = figures["page, from a tracked link"]
+    write_rows(
+        args.rows_json,
+        [
+            Row(
+                "pages",
+                "vacancy page p95 server time",
+                statistics.median(p for _, p in page) * 1000,
+                "ms",
+                "stylesheet p95",
+                statistics.median(p for _, p in figures["stylesheet (reference)"]) * 1000,
+                bar=200,
+                bar_on="value",
+                better="lower",
+            ),
+            Row(
+                "pages",
+                "vacancy page weight with assets",
+                (html + assets) / 1000,
+                "kB",
+                bar=100,
+                bar_on="value",
+                better="lower",
+            ),
+        ],
     )
 
 

@@ -46,6 +46,7 @@ import httpx
 from sqlalchemy import Engine, text
 
 from api.auth.service import create_api_key
+from bench.rows import Row, add_rows_argument, write_rows
 from distribution.links import service as links
 from distribution.links.schemas import LinkChannel
 from models import Campaign, Employee, Vacancy
@@ -303,6 +304,7 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=300)
     parser.add_argument("--agents", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unreported warm-up")
+    add_rows_argument(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench_redirect needs wrk: apt-get update && apt-get install -y wrk")
@@ -463,6 +465,42 @@ def main() -> None:
     print(
         f"  in all: {sent} requests (warm-up and one check request included), "
         f"sum(hits) {hits}: {verdict}; {rows} click rows, {bots} of them bots"
+    )
+    service = results["service"]
+    write_rows(
+        args.rows_json,
+        [
+            Row(
+                "redirect",
+                "GET /r/{code} throughput",
+                statistics.median(r.rps for r in service),
+                "req/s",
+                "constant 302",
+                reference_rps,
+                bar=0.7,
+            ),
+            Row(
+                "redirect",
+                f"GET /r/{{code}} p99 (wrk -c{args.connections})",
+                statistics.median(r.p99 for r in service),
+                "ms",
+                "p99 of the constant 302",
+                statistics.median(r.p99 for r in results["reference"]),
+                bar=20,
+                bar_on="value",
+                better="lower",
+            ),
+            Row(
+                "redirect",
+                "clicks stored after SIGTERM",
+                hits,
+                "",
+                "requests sent",
+                sent,
+                bar=1.0,
+                note="every click counted once" if hits == sent else "mismatch",
+            ),
+        ],
     )
     if hits != sent:
         raise SystemExit(1)

@@ -5,7 +5,9 @@ Profile ``i`` depends only on ``(seed, i)``, never on how many are generated, so
 one database step by step. Profiles are Dutch or English, spread over several fields (IT,
 teaching, libraries and archives, editing, community management, healthcare, finance, HR),
 and about one in five has an earlier job in another field, so transferable skills and mixed
-vocabularies occur as they do in real CVs. The shapes are the public API's
+vocabularies occur as they do in real CVs. Half of the titles and skills come from ESCO
+(``bench/esco_words.py``: the field's ESCO occupations and skills, Dutch and English) when the
+ESCO files are beside the checkout. The shapes are the public API's
 (``CandidateCreate`` / ``VacancyCreate`` as JSON), so a profile can be posted as is.
 """
 
@@ -16,8 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, NotRequired, TypedDict
 
+from bench.esco_words import field_words
+
 Language = Literal["nl", "en"]
 DEFAULT_SEED = 20261122
+ESCO_SHARE = 0.5  # of titles and skills drawn from ESCO when its files are there
 
 
 class LocationPayload(TypedDict):
@@ -989,6 +994,30 @@ _VACANCY_OFFER: dict[Language, tuple[str, ...]] = {
 EMPLOYMENT_TYPES = ("full_time", "full_time", "part_time", "contract")
 
 
+def _title(rng: random.Random, field: Field, lang: Language) -> str:
+    """A job title: the field's own words or, about half the time when the ESCO files are
+    there, one of the field's ESCO occupations."""
+    esco = field_words().get(field.name)
+    if esco and esco.titles[lang] and rng.random() < ESCO_SHARE:
+        label = rng.choice(esco.titles[lang])
+        return label[0].upper() + label[1:]
+    return rng.choice(field.words[lang].titles)
+
+
+def _skills(rng: random.Random, field: Field, lang: Language, low: int, high: int) -> list[str]:
+    """``low`` to ``high`` skills: the field's own words mixed with its ESCO skills."""
+    words = field.words[lang]
+    count = min(len(words.skills), rng.randint(low, high))
+    esco = field_words().get(field.name)
+    from_esco = 0
+    if esco and esco.skills[lang]:
+        from_esco = sum(rng.random() < ESCO_SHARE for _ in range(count - 2))
+    chosen = rng.sample(words.skills, k=count - from_esco)
+    if from_esco and esco:
+        chosen += [s for s in rng.sample(esco.skills[lang], k=from_esco) if s not in chosen]
+    return chosen
+
+
 def _weighted_field(rng: random.Random) -> Field:
     return rng.choices(FIELDS, weights=[f.weight for f in FIELDS])[0]
 
@@ -1029,7 +1058,7 @@ def _experiences(
             sentences.append(rng.choice(words.results))
         jobs.append(
             {
-                "title": rng.choice(words.titles),
+                "title": _title(rng, job_field, lang),
                 "organisation": rng.choice(words.organisations),
                 "start": _year_month(start, rng),
                 "end": None if end is None else _year_month(end, rng),
@@ -1054,9 +1083,9 @@ def profile(index: int, seed: int = DEFAULT_SEED) -> CandidatePayload:
     words = field.words[lang]
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     years = rng.randint(1, 25)
-    title = rng.choice(words.titles)
+    title = _title(rng, field, lang)
     domain = rng.choice(words.domains)
-    skills = rng.sample(words.skills, k=min(len(words.skills), rng.randint(3, 8)))
+    skills = _skills(rng, field, lang, 3, 8)
     s1, s2, s3 = (skills * 3)[:3]
     values = {
         "title": title,
@@ -1129,8 +1158,8 @@ def vacancy(index: int, seed: int = DEFAULT_SEED) -> VacancyPayload:
     location = _city(rng)
     lang = _language(rng, location["country"])
     words = field.words[lang]
-    title = rng.choice(words.titles)
-    skills = rng.sample(words.skills, k=min(len(words.skills), rng.randint(3, 7)))
+    title = _title(rng, field, lang)
+    skills = _skills(rng, field, lang, 3, 7)
     required = skills[: rng.randint(2, min(5, len(skills)))]
     nice = [s for s in skills if s not in required][:3]
     values = {

