@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean chromium
+.PHONY: run test lint install clean chromium bench wrk
 
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/talentmesh serve
@@ -18,6 +18,18 @@ test: $(STAMP) chromium
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
 
 install: $(STAMP)
+
+# The benchmark suite (bench/suite.py): every stage at SCALE candidate profiles, one table.
+SCALE ?= 100000
+bench: $(STAMP) wrk
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.suite --scale $(SCALE)
+
+# The redirect and API stages load the service with wrk (a Debian package).
+wrk:
+	@command -v wrk >/dev/null || { \
+		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 # The browser tests (tests/pages) drive Debian's Chromium through Playwright, which never
 # downloads a browser of its own: install the package when it is missing (as root in CI,
