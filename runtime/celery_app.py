@@ -31,6 +31,35 @@ BEAT_SCHEDULE = {
 }
 
 
+# Queues by kind of work, so each kind can have workers of its own (docs/scaling.md):
+# encoding is CPU-bound and slow, fan-out waits on mail servers, webhooks on receivers, and
+# a long import must not hold up a campaign. `talentmesh worker` takes all of them unless
+# told otherwise (--queues). Anything not listed goes to the default queue.
+DEFAULT_QUEUE = "celery"
+TASK_QUEUES: dict[str, tuple[str, ...]] = {
+    "embedding": (
+        "matching.index_records",
+        "matching.match_vacancy",
+        "integration.imports.run",
+        "distribution.embed_employees",
+    ),
+    "fanout": (
+        "distribution.start_campaign",
+        "distribution.send_batch",
+        "distribution.send_reminders",
+    ),
+    "webhooks": ("integration.webhooks.deliver", "integration.webhooks.dispatch"),
+}
+QUEUES = (DEFAULT_QUEUE, *TASK_QUEUES)
+
+
+def queue_of(task_name: str) -> str:
+    for queue, names in TASK_QUEUES.items():
+        if task_name in names:
+            return queue
+    return DEFAULT_QUEUE
+
+
 def make_celery(broker_url: str, *, visibility_timeout: int = 900) -> Celery:
     app = Celery("talentmesh", broker=broker_url, backend=broker_url, include=TASK_MODULES)
     app.conf.update(
@@ -50,6 +79,10 @@ def make_celery(broker_url: str, *, visibility_timeout: int = 900) -> Celery:
             "unacked_restore_throttle": 1,
         },
         beat_schedule=BEAT_SCHEDULE,
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={
+            name: {"queue": queue} for queue, names in TASK_QUEUES.items() for name in names
+        },
         timezone="UTC",
     )
     return app

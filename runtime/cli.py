@@ -161,10 +161,23 @@ def worker(
     beat: Annotated[
         bool, typer.Option(help="Also run the periodic jobs (only one process may).")
     ] = False,
+    queues: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated queues to take work from: celery (default), embedding, "
+            "fanout, webhooks. Default: all of them."
+        ),
+    ] = None,
 ) -> None:
     """Run a Celery worker against the configured broker, or the embedded broker of the
     service running on TALENTMESH_DATA_DIR."""
-    from runtime.celery_app import make_celery
+    from runtime.celery_app import QUEUES, make_celery
+
+    chosen = [q.strip() for q in (queues or ",".join(QUEUES)).split(",") if q.strip()]
+    unknown = sorted(set(chosen) - set(QUEUES))
+    if unknown or not chosen:
+        named = f"unknown queues {', '.join(unknown)}" if unknown else "no queue named"
+        raise fail(f"{named}; known: {', '.join(QUEUES)}")
 
     settings = settings_for_cli()
     broker_url = _broker_url_for_process(settings)
@@ -179,6 +192,7 @@ def worker(
         f"--concurrency={concurrency or settings.worker_concurrency}",
         "--without-gossip",
         "--without-mingle",
+        f"--queues={','.join(chosen)}",
     ]
     if beat:
         schedule_file = settings.resolved_data_dir / "celerybeat-schedule"

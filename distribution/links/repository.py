@@ -6,6 +6,7 @@ organisation, because the people who follow it are anonymous.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -86,16 +87,18 @@ def link_state(session: Session, code: str) -> LinkState | None:
 # since its clicks were buffered takes them with it, as its rows would have gone. Rows are
 # written in key order, so two processes flushing at once lock them in the same order and
 # cannot deadlock. The commit waits for the disk: a flush that committed is never lost.
+# The rows travel as one JSON document: ``json.dumps`` encodes them in C, where binding
+# seven arrays quoted each element in Python, holding the API process's GIL long enough to
+# stall the redirects it was serving.
 _ADD_CLICKS = text(
     """
     INSERT INTO clicks AS c
         (organisation_id, vacancy_id, link_id, visitor, day, bot, hits, first_at, last_at)
     SELECT l.organisation_id, l.vacancy_id, v.link_id, v.visitor, v.day, v.bot, v.hits,
-           v.first_at, v.last_at
-    FROM unnest(CAST(:link_ids AS uuid[]), CAST(:visitors AS text[]), CAST(:days AS date[]),
-                CAST(:bots AS boolean[]), CAST(:hits AS integer[]),
-                CAST(:first_ats AS timestamptz[]), CAST(:last_ats AS timestamptz[]))
-         AS v (link_id, visitor, day, bot, hits, first_at, last_at)
+           to_timestamp(v.first_at), to_timestamp(v.last_at)
+    FROM json_to_recordset(CAST(:rows AS json))
+         AS v (link_id uuid, visitor text, day date, bot boolean, hits integer,
+               first_at double precision, last_at double precision)
     JOIN tracked_links AS l ON l.id = v.link_id
     ORDER BY v.link_id, v.visitor, v.day
     ON CONFLICT (link_id, visitor, day)
@@ -106,19 +109,22 @@ _ADD_CLICKS = text(
 
 def add_clicks(session: Session, rows: dict[ClickKey, PendingClick]) -> None:
     """Add buffered hits to ``clicks``: new rows are inserted, existing ones get the hits."""
-    keys = list(rows)
-    session.execute(
-        _ADD_CLICKS,
-        {
-            "link_ids": [key[0] for key in keys],
-            "visitors": [key[1] for key in keys],
-            "days": [key[2] for key in keys],
-            "bots": [rows[key].bot for key in keys],
-            "hits": [rows[key].hits for key in keys],
-            "first_ats": [rows[key].first_at for key in keys],
-            "last_ats": [rows[key].last_at for key in keys],
-        },
+    document = json.dumps(
+        [
+            {
+                "link_id": str(link_id),
+                "visitor": visitor,
+                "day": day.isoformat(),
+                "bot": row.bot,
+                "hits": row.hits,
+                # Seconds since the epoch: cheaper to write than ISO text, exact to the µs.
+                "first_at": row.first_at.timestamp(),
+                "last_at": row.last_at.timestamp(),
+            }
+            for (link_id, visitor, day), row in rows.items()
+        ]
     )
+    session.execute(_ADD_CLICKS, {"rows": document})
 
 
 def get_by_code(session: Session, code: str) -> TrackedLink | None:
