@@ -104,8 +104,9 @@ class ApiServer:
     """``uvicorn`` serving ``create_app`` from TALENTMESH_* settings, in a process group of
     its own; it prepares nothing (no taxonomy, no model), the test seeds what it needs."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 1) -> None:
         self.port = free_port()
+        self.workers = workers
         self.env = env | {"TALENTMESH_PORT": str(self.port)}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -120,7 +121,9 @@ class ApiServer:
             "-m",
             "uvicorn",
             "--factory",
-            "tests.faults.asgi:app",
+            "runtime.asgi:app",
+            "--workers",
+            str(self.workers),
             "--host",
             "127.0.0.1",
             "--port",
