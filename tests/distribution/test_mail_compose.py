@@ -71,9 +71,10 @@ def test_a_composed_message_reads_as_the_email_package_writes_it(
         policy=default,
     )
     assert sorted(ours.keys()) == sorted(theirs.keys())
-    for name in theirs.keys():
+    for name in theirs:
         assert str(ours[name]) == str(theirs[name]), name
-    assert isinstance(ours, EmailMessage) and isinstance(theirs, EmailMessage)
+    assert isinstance(ours, EmailMessage)
+    assert isinstance(theirs, EmailMessage)
     assert ours.get_content() == theirs.get_content()
     expected = "\n".join(content.text().splitlines())
     assert "\n".join(ours.get_content().splitlines()) == expected
