@@ -10,6 +10,9 @@ than wall time). Afterwards it checks that every employee got exactly one messag
 and that each has one link per channel.
 
     .venv/bin/python -m bench.bench_fanout [--employees 10000] [--runs 3]
+
+For a bench runner: ``run(employees, runs=1)`` answers rows of (stage, figure, reference,
+ratio), the references being the goal of 60 s and raw SMTP measured in the same run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -113,12 +117,50 @@ def wait_completed(factory: sessionmaker[Session], campaign_id: UUID, timeout: f
     raise SystemExit(f"campaign {campaign_id} did not complete within {timeout:.0f} s")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--employees", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=1800)
-    args = parser.parse_args()
+GOAL_SECONDS = 60.0
+
+
+@dataclass
+class Measured:
+    employees: int
+    campaign: list[float] = field(default_factory=list)  # seconds, commit to completed
+    raw: list[float] = field(default_factory=list)  # seconds, raw SMTP, same count
+    cpu: list[float] = field(default_factory=list)  # worker CPU seconds per campaign
+
+
+Row = tuple[str, float, float, float]
+
+
+def run(employees: int, runs: int = 1, timeout: float = 1800) -> list[Row]:
+    """Measure and answer rows of (stage, figure, reference, ratio figure / reference): the
+    campaign's time against the goal of 60 s, and its messages per second and the worker's
+    time per message against raw SMTP sends to the same server in the same run."""
+    return rows(measure(employees, runs, timeout))
+
+
+def rows(measured: Measured) -> list[Row]:
+    campaign = statistics.median(measured.campaign)
+    raw = statistics.median(measured.raw)
+    cpu = statistics.median(measured.cpu)
+    n = measured.employees
+    return [
+        (
+            "campaign, commit to completed (s) / goal (s)",
+            campaign,
+            GOAL_SECONDS,
+            campaign / GOAL_SECONDS,
+        ),
+        ("campaign messages/s / raw SMTP messages/s", n / campaign, n / raw, raw / campaign),
+        (
+            "worker CPU per message (ms) / raw SMTP per message (ms)",
+            1000 * cpu / n,
+            1000 * raw / n,
+            cpu / raw,
+        ),
+    ]
+
+
+def measure(employees: int, runs: int, timeout: float) -> Measured:
     tmp = Path(tempfile.mkdtemp(prefix="talentmesh-bench-fanout-"))
     log(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, "
@@ -128,11 +170,12 @@ def main() -> None:
     broker = start_embedded_broker(tmp / "var")
     engine = make_engine(postgres.url)
     worker: subprocess.Popen[bytes] | None = None
+    measured = Measured(employees)
     try:
         upgrade_to_head(engine)
         factory = make_session_factory(engine)
-        org, vacancy_id = seed(factory, args.employees)
-        log(f"seeded {args.employees} employees, {load()}")
+        org, vacancy_id = seed(factory, employees)
+        log(f"seeded {employees} employees, {load()}")
         with SmtpServer() as smtp:
             env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
             env |= {
@@ -155,10 +198,7 @@ def main() -> None:
             # Time campaigns, not the worker's start-up.
             celery.send_task("talentmesh.ping").get(timeout=300)
             log(f"worker ready, {load()}")
-            campaign_seconds: list[float] = []
-            raw_seconds: list[float] = []
-            cpu_seconds: list[float] = []
-            for run in range(args.runs):
+            for number in range(runs):
                 before = len(smtp.sink.received)
                 payload = CampaignCreate.model_validate(
                     {"audience": {"type": "all"}, "channels": CHANNELS}
@@ -167,18 +207,18 @@ def main() -> None:
                 with unit_of_work(factory, celery) as session:
                     campaign = service.create(session, org, vacancy_id, payload)
                 started = time.perf_counter()
-                done = wait_completed(factory, campaign.id, args.timeout)
-                campaign_seconds.append(done - started)
-                cpu_seconds.append(worker_cpu(worker) - cpu_before)
+                done = wait_completed(factory, campaign.id, timeout)
+                measured.campaign.append(done - started)
+                measured.cpu.append(worker_cpu(worker) - cpu_before)
                 sent = len(smtp.sink.received) - before
                 log(
-                    f"run {run + 1}: campaign {done - started:.1f} s, worker CPU "
-                    f"{cpu_seconds[-1]:.1f} s, {sent} messages, {load()}"
+                    f"run {number + 1}: campaign {done - started:.1f} s, worker CPU "
+                    f"{measured.cpu[-1]:.1f} s, {sent} messages, {load()}"
                 )
-                check(factory, campaign.id, args.employees, smtp.sink.received[before:])
-                raw_seconds.append(raw_smtp(smtp.port, args.employees))
-                log(f"run {run + 1}: raw SMTP {raw_seconds[-1]:.1f} s")
-        report(args, campaign_seconds, raw_seconds, cpu_seconds)
+                check(factory, campaign.id, employees, smtp.sink.received[before:])
+                measured.raw.append(raw_smtp(smtp.port, employees))
+                log(f"run {number + 1}: raw SMTP {measured.raw[-1]:.1f} s")
+        return measured
     finally:
         if worker is not None:
             worker.terminate()
@@ -186,6 +226,18 @@ def main() -> None:
         engine.dispose()
         broker.stop()
         postgres.release()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    measured = measure(args.employees, args.runs, args.timeout)
+    report(args, measured.campaign, measured.raw, measured.cpu)
+    for stage, figure, reference, ratio in rows(measured):
+        print(f"row: {stage}: {figure:.2f} / {reference:.2f} = {ratio:.2f}")
 
 
 def check(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, Executable, create_engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+Params = Mapping[str, Any]
 
 
 def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0) -> Engine:
@@ -29,18 +32,29 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def pinned_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that keeps one connection across its commits (a factory's sessions give
-    theirs back to the pool, which pings it on the next checkout): for a loop that commits
-    after every small write. Under a factory bound to a connection (the tests'), a plain
-    session of it."""
+def autocommit(factory: sessionmaker[Session]) -> Iterator[Callable[[Executable, Params], None]]:
+    """A function that runs one statement and commits it, on one connection kept across
+    calls: for a loop that commits after every small write. The connection is in autocommit
+    mode, so each statement is one round trip with no ``BEGIN`` or ``COMMIT`` around it (a
+    factory's sessions would also give their connection back to the pool, which pings it
+    on the next checkout). Under a factory bound to a connection (the tests'), a session
+    of it that commits after each statement."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, Engine):
         with factory() as session:
-            yield session
+
+            def execute_and_commit(statement: Executable, params: Params) -> None:
+                session.execute(statement, params)
+                session.commit()
+
+            yield execute_and_commit
         return
-    with bind.connect() as connection, Session(bind=connection) as session:
-        yield session
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+
+        def execute(statement: Executable, params: Params) -> None:
+            connection.execute(statement, params)
+
+        yield execute
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from distribution.links.codes import new_code
 from integration.events import service as event_log
 from models import Campaign, Employee, TrackedLink
 from models.base import utcnow
-from models.db import pinned_session, transaction
+from models.db import autocommit, transaction
 from runtime.outbox import enqueue
 
 # A batch must finish well within the broker's visibility timeout (900 s by default), even
@@ -222,8 +222,9 @@ def deliver(
         context = _context(held, work)
         employees = {e.id: e for e in repository.employees(held, work.employee_ids)}
         links = repository.links(held, work.campaign_id, work.employee_ids)
-        # A second session: the batch lock stays held while every mark commits.
-        with pinned_session(factory) as marks:
+        # A second connection, each mark committed by its own statement: the batch lock
+        # stays held while they commit.
+        with autocommit(factory) as execute:
             for notification in todo:
                 status, error = _send_one(
                     notification,
@@ -236,8 +237,7 @@ def deliver(
                     mailer,
                     http,
                 )
-                repository.mark_notification(marks, notification.id, status, error)
-                marks.commit()
+                execute(*repository.mark(notification.id, status, error))
                 outcome.sent += status == "sent"
                 outcome.failed += status == "failed"
         left = repository.failed_with_tries_left(

@@ -3,13 +3,17 @@ by SMTP or by a signed webhook."""
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import json
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate, getaddresses
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -191,19 +195,18 @@ class Mailer:
         return smtp
 
     def send(self, to: str, content: Content) -> None:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = content.subject
-        message["Date"] = formatdate(localtime=False)
-        # Stable per notification: if a crash makes us send it twice, mail systems that
-        # deduplicate by Message-ID show it once.
-        message["Message-ID"] = f"<{content.notification_id}@talentmesh>"
-        message.set_content(content.text())
+        message_id = f"<{content.notification_id}@talentmesh>"
+        date = formatdate(localtime=False)
+        fixed = _fixed_headers(self.sender, content.subject)
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(message)
+            if fixed is not None and _SIMPLE_ADDRESS.match(to):
+                sender, headers = fixed
+                data = _compose(headers, to, date, message_id, content.text())
+                self._smtp.sendmail(sender, [to], data)
+            else:
+                self._smtp.send_message(_message(self.sender, to, content, date, message_id))
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise DeliveryError(f"SMTP: {exc}") from exc
@@ -213,6 +216,69 @@ class Mailer:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._smtp = None
+
+
+def _message(sender: str, to: str, content: Content, date: str, message_id: str) -> EmailMessage:
+    """The message built by the email package: the general case (an address or a sender
+    that needs encoding, SMTPUTF8)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = content.subject
+    message["Date"] = date
+    # Stable per notification: if a crash makes us send it twice, mail systems that
+    # deduplicate by Message-ID show it once.
+    message["Message-ID"] = message_id
+    message.set_content(content.text())
+    return message
+
+
+# An ASCII address that the email package writes out unchanged: such a To header, and the
+# envelope address, need no parsing.
+_SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
+
+
+# The email package's longest line before it encodes a text (its default policy's).
+_MAX_LINE = SMTP_POLICY.max_line_length or 78
+
+
+@lru_cache(maxsize=64)
+def _fixed_headers(sender: str, subject: str) -> tuple[str, bytes] | None:
+    """The envelope sender and the From and Subject headers as the email package writes
+    them (encoded words, folding): built once per sender and subject, that is per campaign
+    and kind, instead of parsing them again for every message. ``None`` when the sender's
+    address is not plain ASCII (the message then goes through the email package)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["Subject"] = subject
+    address = getaddresses([sender])[0][1]
+    if not _SIMPLE_ADDRESS.match(address):
+        return None
+    headers = b"".join(SMTP_POLICY.fold_binary(name, value) for name, value in message.items())
+    return address, headers
+
+
+def _compose(headers: bytes, to: str, date: str, message_id: str, text: str) -> bytes:
+    """The message as ``EmailMessage.set_content`` and the SMTP policy write it: plain text
+    in UTF-8, 7bit when it is ASCII in short lines, else quoted-printable."""
+    lines = text.encode("utf-8").splitlines()
+    if max((len(line) for line in lines), default=0) <= _MAX_LINE and all(
+        line.isascii() for line in lines
+    ):
+        cte, body = b"7bit", b"\r\n".join(lines) + b"\r\n"
+    else:
+        encoded = binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True)
+        cte, body = b"quoted-printable", encoded.replace(b"\n", b"\r\n")
+    return b"".join(
+        (
+            headers,
+            b"To: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"
+            % (to.encode("ascii"), date.encode("ascii"), message_id.encode("ascii")),
+            b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: %s\r\n' % cte,
+            b"MIME-Version: 1.0\r\n\r\n",
+            body,
+        )
+    )
 
 
 def post_webhook(client: httpx.Client, url: str, secret: str, content: Content) -> None:
