@@ -11,8 +11,8 @@ and that each has one link per channel.
 
     .venv/bin/python -m bench.bench_fanout [--employees 10000] [--runs 3]
 
-For a bench runner: ``run(employees, runs=1)`` answers rows of (stage, figure, reference,
-ratio), the references being the goal of 60 s and raw SMTP measured in the same run.
+For a bench runner: ``run(employees, runs=1)`` answers the headline rows (``bench.rows``),
+the references being the goal of 60 s and raw SMTP measured in the same run.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
+from bench.rows import Row, add_rows_argument, table, write_rows
 from distribution.campaigns import service
 from distribution.campaigns.schemas import CampaignCreate
 from models import Campaign, Employee, Notification, TrackedLink, Vacancy
@@ -128,13 +129,10 @@ class Measured:
     cpu: list[float] = field(default_factory=list)  # worker CPU seconds per campaign
 
 
-Row = tuple[str, float, float, float]
-
-
 def run(employees: int, runs: int = 1, timeout: float = 1800) -> list[Row]:
-    """Measure and answer rows of (stage, figure, reference, ratio figure / reference): the
-    campaign's time against the goal of 60 s, and its messages per second and the worker's
-    time per message against raw SMTP sends to the same server in the same run."""
+    """Measure and answer the headline rows: the campaign's time against the goal of 60 s,
+    and its messages per second and the worker's time per message against raw SMTP sends
+    to the same server in the same run."""
     return rows(measure(employees, runs, timeout))
 
 
@@ -143,19 +141,29 @@ def rows(measured: Measured) -> list[Row]:
     raw = statistics.median(measured.raw)
     cpu = statistics.median(measured.cpu)
     n = measured.employees
+    label = f"campaign to {n:,} employees x {len(CHANNELS)} channels"
     return [
-        (
-            "campaign, commit to completed (s) / goal (s)",
+        Row(
+            "fanout",
+            f"{label}, commit to completed",
             campaign,
+            "s",
+            "goal",
             GOAL_SECONDS,
-            campaign / GOAL_SECONDS,
+            bar=1.0,
+            better="lower",
         ),
-        ("campaign messages/s / raw SMTP messages/s", n / campaign, n / raw, raw / campaign),
-        (
-            "worker CPU per message (ms) / raw SMTP per message (ms)",
+        Row(
+            "fanout", f"{label}, messages", n / campaign, "msg/s", "raw SMTP, same server", n / raw
+        ),
+        Row(
+            "fanout",
+            "worker CPU per message",
             1000 * cpu / n,
+            "ms",
+            "raw SMTP time per message",
             1000 * raw / n,
-            cpu / raw,
+            better="lower",
         ),
     ]
 
@@ -233,11 +241,13 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800)
+    add_rows_argument(parser)
     args = parser.parse_args()
     measured = measure(args.employees, args.runs, args.timeout)
     report(args, measured.campaign, measured.raw, measured.cpu)
-    for stage, figure, reference, ratio in rows(measured):
-        print(f"row: {stage}: {figure:.2f} / {reference:.2f} = {ratio:.2f}")
+    headline = rows(measured)
+    print(table(headline))
+    write_rows(args.rows_json, headline)
 
 
 def check(
