@@ -118,7 +118,8 @@ def wait_completed(factory: sessionmaker[Session], campaign_id: UUID, timeout: f
     raise SystemExit(f"campaign {campaign_id} did not complete within {timeout:.0f} s")
 
 
-GOAL_SECONDS = 60.0
+GOAL_SECONDS = 60.0  # for a campaign to GOAL_EMPLOYEES employees x 3 channels
+GOAL_EMPLOYEES = 10_000
 
 
 @dataclass
@@ -148,8 +149,8 @@ def rows(measured: Measured) -> list[Row]:
             f"{label}, commit to completed",
             campaign,
             "s",
-            "goal",
-            GOAL_SECONDS,
+            "goal (60 s per 10,000 employees)",
+            GOAL_SECONDS * n / GOAL_EMPLOYEES,
             bar=1.0,
             better="lower",
         ),
