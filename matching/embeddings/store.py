@@ -3,6 +3,13 @@
 The ``embedding`` column has no fixed dimension, so changing the model needs no migration.
 Each (model, owner kind) pair gets its own partial HNSW index over a cast to the model's
 dimension; queries repeat that exact expression and predicate so the planner can use it.
+
+The index leaves out single-skill sections. Nearest-neighbour search never needs them (the
+``skills`` section lists every skill of a profile; single skills are read for scoring
+only), and they are near-duplicates by nature: at 100,000 generated profiles, 670,047
+single-skill vectors held 288 distinct values. With them in the index, recall@20 stayed at
+0.84 even with ``ef_search`` 400; without them it measured 0.954, and the index is about half
+the size (docs/benchmarks.md, 2026-12-04).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, LargeBinary, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import Vectors
@@ -22,9 +29,15 @@ from matching.embeddings.sections import Section
 from models import SectionEmbedding
 
 OWNER_KINDS = ("candidate", "vacancy")
-# Measured recall@20 against exact search at this setting: 0.948 at 10,000 profiles, 0.935 at
-# 20,000 (docs/benchmarks.md).
-EF_SEARCH = 100
+# Measured recall@20 against exact search at this setting: see docs/benchmarks.md (2026-12-04).
+EF_SEARCH = 400
+# Sections in the index, and so the only ones nearest-neighbour search returns.
+INDEXED_SECTIONS = "section <> 'skill'"
+# The index's vector type. ``halfvec`` halves the index (724 against 1,279 bytes per vector at
+# 100,000 profiles) but measured slightly lower recall@20 (0.949 against 0.954 at
+# ef_search 400; docs/benchmarks.md, 2026-12-04), so the index stays float32. Exact scans
+# (``exact``, ``within``) always compare the stored float32 vectors.
+INDEX_TYPE = "vector"
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
 
 
@@ -45,13 +58,22 @@ def _literal(model: str) -> str:
     return "'" + model.replace("'", "''") + "'"
 
 
+def _digest(model: str) -> str:
+    return hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:10]
+
+
 def index_name(model: str, owner_kind: str) -> str:
-    digest = hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:10]
-    return f"ix_section_embeddings_hnsw_{owner_kind}_{digest}"
+    return f"ix_section_embeddings_ann_{owner_kind}_{_digest(model)}"
+
+
+def _former_index_name(model: str, owner_kind: str) -> str:
+    """The index before single-skill sections were left out."""
+    return f"ix_section_embeddings_hnsw_{owner_kind}_{_digest(model)}"
 
 
 def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
-    """Create the HNSW indexes for ``model`` if missing, without blocking writers."""
+    """Create the HNSW indexes for ``model`` if missing, without blocking writers, then drop
+    the former ones (which indexed every section)."""
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for kind in OWNER_KINDS:
@@ -59,9 +81,13 @@ def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
                 text(
                     f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index_name(model, kind)} "
                     f"ON section_embeddings USING hnsw "
-                    f"((embedding::vector({int(dimension)})) vector_cosine_ops) "
-                    f"WHERE model = {_literal(model)} AND owner_kind = '{kind}'"
+                    f"((embedding::{INDEX_TYPE}({int(dimension)})) {INDEX_TYPE}_cosine_ops) "
+                    f"WHERE model = {_literal(model)} AND owner_kind = '{kind}' "
+                    f"AND {INDEXED_SECTIONS}"
                 )
+            )
+            connection.execute(
+                text(f"DROP INDEX CONCURRENTLY IF EXISTS {_former_index_name(model, kind)}")
             )
 
 
@@ -95,6 +121,15 @@ def replace_sections(
     )
 
 
+def vector_from_binary(value: bytes) -> Vectors:
+    """A vector from pgvector's binary form (``vector_send``): dimension and a reserved
+    field (two big-endian int16), then big-endian float32s. Reading it costs a copy, where
+    the text form costs a float parse per component (most of a match request's time once
+    a pool of 200 profiles brings a few thousand vectors)."""
+    dimension = int.from_bytes(value[:2], "big")
+    return np.frombuffer(value, dtype=">f4", count=dimension, offset=4).astype(np.float32)
+
+
 def sections_of(
     session: Session, owner_ids: Sequence[uuid.UUID], model: str
 ) -> dict[uuid.UUID, list[StoredSection]]:
@@ -104,7 +139,7 @@ def sections_of(
             SectionEmbedding.section,
             SectionEmbedding.position,
             SectionEmbedding.text,
-            SectionEmbedding.embedding,
+            func.vector_send(SectionEmbedding.embedding, type_=LargeBinary),
         )
         .where(SectionEmbedding.owner_id.in_(owner_ids), SectionEmbedding.model == model)
         .order_by(SectionEmbedding.owner_id, SectionEmbedding.id)
@@ -112,7 +147,7 @@ def sections_of(
     out: dict[uuid.UUID, list[StoredSection]] = {}
     for owner_id, section, position, section_text, vector in rows:
         out.setdefault(owner_id, []).append(
-            StoredSection(owner_id, section, position, section_text, np.asarray(vector, np.float32))
+            StoredSection(owner_id, section, position, section_text, vector_from_binary(vector))
         )
     return out
 
@@ -127,29 +162,32 @@ def nearest_owners(
     limit: int,
     exact: bool = False,
     within: Sequence[uuid.UUID] | None = None,
+    ef_search: int = EF_SEARCH,
 ) -> list[tuple[uuid.UUID, float]]:
-    """Owners whose closest section is nearest to ``query``, best first, by cosine similarity.
+    """Owners whose closest section (single skills aside) is nearest to ``query``, best
+    first, by cosine similarity.
 
     Several sections of one owner may come back; each owner is kept once at its best
     similarity. ``exact`` skips the index (the oracle for recall measurements); ``within``
     restricts the search to some owners, scanned exactly (selective filters defeat HNSW).
     """
     dimension = int(query.shape[-1])
-    cast = f"embedding::vector({dimension})"
-    session.execute(text(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}"))
+    exact = exact or within is not None
+    kind = "vector" if exact else INDEX_TYPE
+    cast = f"embedding::{kind}({dimension})"
+    session.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
     # Filters (organisation) are applied while walking the graph, not after it.
     session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-    exact = exact or within is not None
     if exact:
         session.execute(text("SET LOCAL enable_indexscan = off"))
     restrict = "AND owner_id = ANY(:ids) " if within is not None else ""
     rows = session.execute(
         text(
-            f"SELECT owner_id, 1 - ({cast} <=> CAST(:q AS vector({dimension}))) AS similarity "  # noqa: S608
+            f"SELECT owner_id, 1 - ({cast} <=> CAST(:q AS {kind}({dimension}))) AS similarity "  # noqa: S608
             f"FROM section_embeddings WHERE model = {_literal(model)} "
             f"AND owner_kind = '{owner_kind if owner_kind in OWNER_KINDS else 'x'}' "
-            f"AND organisation_id = :org {restrict}"
-            f"ORDER BY {cast} <=> CAST(:q AS vector({dimension})) LIMIT :k"
+            f"AND {INDEXED_SECTIONS} AND organisation_id = :org {restrict}"
+            f"ORDER BY {cast} <=> CAST(:q AS {kind}({dimension})) LIMIT :k"
         ),
         {
             "q": str(query.tolist()),
@@ -165,3 +203,44 @@ def nearest_owners(
         # relaxed_order returns rows only roughly sorted: keep each owner's best section.
         best[owner_id] = max(best.get(owner_id, -1.0), float(similarity))
     return sorted(best.items(), key=lambda item: -item[1])[:limit]
+
+
+def nearest_owners_within(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    queries: Sequence[Vectors],
+    within: Sequence[uuid.UUID],
+    *,
+    limit: int,
+) -> list[list[tuple[uuid.UUID, float]]]:
+    """For each query, what ``nearest_owners(..., within=within)`` returns, from one exact
+    scan of the owners' sections (each owner's best similarity to every query in one pass,
+    rather than one scan per query)."""
+    if not queries or not within:
+        return [[] for _ in queries]
+    dimension = int(queries[0].shape[-1])
+    cast = f"embedding::vector({dimension})"
+    columns = ", ".join(
+        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension}))))" for i in range(len(queries))
+    )
+    rows = session.execute(
+        text(
+            f"SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
+            f"WHERE model = {_literal(model)} "
+            f"AND owner_kind = '{owner_kind if owner_kind in OWNER_KINDS else 'x'}' "
+            f"AND {INDEXED_SECTIONS} AND organisation_id = :org AND owner_id = ANY(:ids) "
+            f"GROUP BY owner_id"
+        ),
+        {
+            "org": organisation_id,
+            "ids": list(within),
+            **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
+        },
+    ).all()
+    out = []
+    for i in range(len(queries)):
+        ranked = sorted(((row[0], float(row[i + 1])) for row in rows), key=lambda item: -item[1])
+        out.append(ranked[:limit])
+    return out

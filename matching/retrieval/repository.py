@@ -19,7 +19,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from matching.indexing.service import ts_config
 from matching.retrieval.schemas import MatchFilters
@@ -90,8 +90,11 @@ def lexical(
     language: str | None,
     filters: MatchFilters,
     limit: int,
+    within: Sequence[uuid.UUID] | None = None,
 ) -> list[uuid.UUID]:
-    if not text.strip():
+    """Owners matching words of ``text``, best ``ts_rank_cd`` first; with ``within``, only
+    those owners are ranked (an index lookup by id, however common the words)."""
+    if not text.strip() or within == []:
         return []
     config = ts_config(language)
     terms = query_terms(session, model.__tablename__, config, text)
@@ -99,10 +102,12 @@ def lexical(
         return []
     query = _or_query(config, text) if terms is None else cast(tsquery_text(terms), TSQUERY)
     rank = func.ts_rank_cd(model.search_document, query)
+    restrict = model.id.in_(within) if within is not None else true()
     rows = session.execute(
         select(model.id)
         .where(
             model.organisation_id == organisation_id,
+            restrict,
             model.search_document.op("@@")(query),
             filter_clause(model, filters),
         )
@@ -139,7 +144,10 @@ def load(
     """The owners among ``ids`` that belong to the organisation and pass the filters."""
     return list(
         session.scalars(
-            select(model).where(
+            select(model)
+            # The search document is only searched in SQL, and the widest column to read.
+            .options(defer(model.search_document))
+            .where(
                 model.organisation_id == organisation_id,
                 model.id.in_(ids),
                 filter_clause(model, filters),

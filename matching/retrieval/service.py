@@ -20,7 +20,7 @@ from matching.embeddings.store import StoredSection
 from matching.fairness import neutralise
 from matching.indexing.resources import MatchingResources, matching_resources
 from matching.indexing.service import extract_text
-from matching.retrieval import repository
+from matching.retrieval import repository, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
@@ -29,6 +29,12 @@ from models import Candidate, Vacancy
 
 # With at most this many owners passing the filters, they are scanned exactly instead.
 EXACT_SCAN_CAP = 5000
+# From this many rows in the searched table, the lexical channel ranks the dense channel's
+# owners only. Searching the whole table costs a bitmap scan and a ts_rank_cd over every
+# match: 8,500 of 100,000 profiles even for a query of rare words, 1.3-2 s per request
+# (docs/benchmarks.md, 2026-12-04). Below it, lexical search also brings in owners the
+# dense channel missed.
+LEXICAL_OWN_SEARCH_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -55,16 +61,29 @@ def _dense(
     within: Sequence[uuid.UUID] | None,
 ) -> list[uuid.UUID]:
     best: dict[uuid.UUID, float] = {}
-    for section in queries:
-        hits = store.nearest_owners(
+    if within is not None:
+        rankings = store.nearest_owners_within(
             session,
             organisation_id,
             owner_kind,
             model,
-            section.vector,
+            [section.vector for section in queries],
+            within,
             limit=w.ANN_PER_QUERY,
-            within=within,
         )
+    else:
+        rankings = [
+            store.nearest_owners(
+                session,
+                organisation_id,
+                owner_kind,
+                model,
+                section.vector,
+                limit=w.ANN_PER_QUERY,
+            )
+            for section in queries
+        ]
+    for hits in rankings:
         for owner_id, similarity in hits:
             best[owner_id] = max(best.get(owner_id, -1.0), similarity)
     return sorted(best, key=lambda owner_id: -best[owner_id])
@@ -89,8 +108,16 @@ def _generate(
             return []
     text_queries = [q for q in queries if q.section != "skill"]
     dense = _dense(session, organisation_id, owner_kind, model, text_queries, within)
+    large = terms.table_rows(session, owner.__tablename__) >= LEXICAL_OWN_SEARCH_ROWS
     lexical = repository.lexical(
-        session, owner, organisation_id, lexical_text, language, filters, w.LEXICAL_LIMIT
+        session,
+        owner,
+        organisation_id,
+        lexical_text,
+        language,
+        filters,
+        w.LEXICAL_LIMIT,
+        within=dense if large else None,
     )
     return _fuse([dense, lexical])
 

@@ -62,6 +62,11 @@ def _stats(session: Session, table: str) -> _Stats:
     return stats
 
 
+def table_rows(session: Session, table: str) -> float:
+    """The planner's row count of ``table`` (as of its last ANALYZE), cached as above."""
+    return _stats(session, table).rows
+
+
 def query_terms(session: Session, table: str, config: str, query: str) -> list[str] | None:
     """The lexemes to search for, rarest first; ``None`` to search with every word."""
     stats = _stats(session, table)

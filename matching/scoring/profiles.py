@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,16 +47,35 @@ class Side:
     remote: bool = False
 
 
-def _mentions(
-    session: Session, owner_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ConceptMention]]:
-    out: dict[uuid.UUID, list[ConceptMention]] = {}
-    rows = session.scalars(
-        select(ConceptMention)
+class Mention(NamedTuple):
+    """The columns of a ConceptMention that scoring reads. Plain rows, not ORM objects: a
+    pool of 200 profiles brings a few thousand mentions, and building ORM instances for
+    them cost more than the query."""
+
+    owner_id: uuid.UUID
+    kind: str
+    uri: str
+    label: str
+    field: str
+    evidence: str
+
+
+def _mentions(session: Session, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mention]]:
+    out: dict[uuid.UUID, list[Mention]] = {}
+    rows = session.execute(
+        select(
+            ConceptMention.owner_id,
+            ConceptMention.kind,
+            ConceptMention.uri,
+            ConceptMention.label,
+            ConceptMention.field,
+            ConceptMention.evidence,
+        )
         .where(ConceptMention.owner_id.in_(owner_ids))
         .order_by(ConceptMention.id)
     )
-    for mention in rows:
+    for row in rows:
+        mention = Mention(*row)
         out.setdefault(mention.owner_id, []).append(mention)
     return out
 
@@ -70,7 +90,7 @@ def _with_vector(ref: SkillRef, vectors: dict[str, Vectors]) -> SkillRef:
 
 
 def _declared(
-    names: Sequence[str], prefix: str, mentions: list[ConceptMention], required: bool
+    names: Sequence[str], prefix: str, mentions: list[Mention], required: bool
 ) -> list[SkillRef]:
     refs = []
     for index, name in enumerate(names):
@@ -80,7 +100,7 @@ def _declared(
     return refs
 
 
-def _occupations(mentions: list[ConceptMention], fields: tuple[str, ...]) -> list[OccupationRef]:
+def _occupations(mentions: list[Mention], fields: tuple[str, ...]) -> list[OccupationRef]:
     return [
         OccupationRef(m.uri, m.label, m.field, m.evidence)
         for m in mentions

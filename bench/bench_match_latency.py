@@ -1,0 +1,573 @@
+"""Match latency and HNSW recall against an existing benchmark database.
+
+Attaches to the embedded Postgres of a service data dir that already holds profiles (for
+example one left by ``bench/bench_import.py`` or ``bench/bench_matching.py``; work on a copy),
+brings its schema to head, and measures:
+
+1. Latency. ``talentmesh serve --no-worker`` on that database; vacancies of
+   ``bench/profiles.py`` are posted through it when the organisation has fewer than
+   ``--vacancies``. ``GET /v1/vacancies/{id}/matches?limit=20`` is timed sequentially over
+   every vacancy, ``--repeats`` times, unfiltered and with a selective filter
+   (``--filter-city``, about 1 % of the generated profiles), with ``GET /health`` interleaved
+   as the reference for the same background load.
+2. Recall@k of the candidate HNSW index against exact search, for each ``--ef-search`` and
+   ``hnsw.iterative_scan`` mode, unfiltered and restricted to the owners passing the filter
+   (the filter as ``owner_id = ANY(...)``, left to the planner, as the service would if it
+   did not scan such a set exactly). The query is the service's own
+   (``matching.embeddings.store.nearest_owners``: ``k * 4`` nearest sections, the best one
+   per owner). Many generated profiles share identical sections (a skill named by thousands
+   of profiles), so the exact top k is one arbitrary pick among tied owners: tie-aware recall
+   also counts an owner returned with a similarity at least the exact k-th.
+3. Index size per vector of every HNSW index on ``section_embeddings``, the shared buffers,
+   and the resident memory of the Postgres processes.
+4. With ``--compare-index``: an index of the other vector type (``halfvec`` while the
+   service's, ``matching.embeddings.store.INDEX_TYPE``, is ``vector``) over the same rows
+   beside it (built, and timed, if missing, with ``--maintenance-work-mem`` and
+   ``--parallel-workers``), and recall through it at the same settings.
+   ``--build-service-index`` drops and rebuilds the service's index, timed the same way.
+
+``run(...)`` returns the figures as rows (stage, figure, reference, ratio) for a bench
+runner; ``main()`` prints them.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.bench_match_latency \\
+        --data-dir /tmp/match-100k-var --model all-MiniLM-L6-v2 --compare-index
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+import numpy as np
+import psutil
+from sqlalchemy import Engine, text
+
+from api.auth.service import create_api_key
+from bench.bench_matching import (
+    existing_vacancies,
+    free_port,
+    log,
+    percentile,
+    recall_queries,
+    timed_get,
+    wait_ready,
+)
+from bench.profiles import vacancy
+from matching.embeddings.encoder import Vectors, load_encoder
+from matching.embeddings.store import EF_SEARCH, INDEX_TYPE, INDEXED_SECTIONS, index_name
+from models.db import make_engine, make_session_factory, transaction
+from runtime.embedded import start_embedded_broker, start_embedded_postgres
+from runtime.migrate import upgrade_to_head
+
+ROOT = Path(__file__).resolve().parent.parent
+EF_VALUES = (40, 100, 200, 400)
+MODES = ("strict_order", "relaxed_order")
+OTHER_TYPE = "halfvec" if INDEX_TYPE == "vector" else "vector"
+COMPARE_INDEX = f"ix_bench_{OTHER_TYPE}_text_candidate"
+
+
+class Row(NamedTuple):
+    stage: str
+    figure: float
+    reference: float | None
+    ratio: float | None
+
+
+def _row(stage: str, figure: float, reference: float | None = None) -> Row:
+    ratio = figure / reference if reference else None
+    return Row(stage, figure, reference, ratio)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the recall queries run: the index expression and its cast."""
+
+    name: str
+    cast: str  # "vector" or "halfvec"
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+def organisation_with_most_candidates(engine: Engine) -> tuple[uuid.UUID, str, int]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT o.id, o.name, count(*) FROM candidates c "
+                "JOIN organisations o ON o.id = c.organisation_id "
+                "GROUP BY o.id, o.name ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).one()
+    return uuid.UUID(str(row[0])), str(row[1]), int(row[2])
+
+
+def filtered_owners(engine: Engine, organisation_id: uuid.UUID, city: str) -> list[uuid.UUID]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id FROM candidates WHERE organisation_id = :org "
+                "AND lower(location_city) = lower(:city)"
+            ),
+            {"org": organisation_id, "city": city},
+        ).scalars()
+        return [uuid.UUID(str(row)) for row in rows]
+
+
+def nearest(
+    engine: Engine,
+    organisation_id: uuid.UUID,
+    model: str,
+    query: Vectors,
+    k: int,
+    *,
+    target: Target,
+    ef_search: int,
+    mode: str,
+    exact: bool = False,
+    within: Sequence[uuid.UUID] | None = None,
+) -> list[tuple[uuid.UUID, float]]:
+    """``nearest_owners``' query, with the settings and the cast as parameters."""
+    dimension = int(query.shape[-1])
+    cast = f"embedding::{target.cast}({dimension})"
+    q = f"CAST(:q AS {target.cast}({dimension}))"
+    restrict = "AND owner_id = ANY(:ids) " if within is not None else ""
+    with engine.connect() as connection:
+        connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
+        connection.execute(text(f"SET LOCAL hnsw.iterative_scan = {mode}"))
+        if exact:
+            connection.execute(text("SET LOCAL enable_indexscan = off"))
+        rows = connection.execute(
+            text(
+                f"SELECT owner_id, 1 - ({cast} <=> {q}) FROM section_embeddings "  # noqa: S608
+                f"WHERE model = :model AND owner_kind = 'candidate' AND {INDEXED_SECTIONS} "
+                f"AND organisation_id = :org "
+                f"{restrict}ORDER BY {cast} <=> {q} LIMIT :k"
+            ),
+            {
+                "q": str(query.tolist()),
+                "model": model,
+                "org": organisation_id,
+                "k": k * 4,
+                "ids": list(within or []),
+            },
+        ).all()
+        connection.rollback()
+    best: dict[uuid.UUID, float] = {}
+    for owner_id, similarity in rows:
+        owner = uuid.UUID(str(owner_id))
+        best[owner] = max(best.get(owner, -1.0), float(similarity))
+    return sorted(best.items(), key=lambda item: -item[1])[:k]
+
+
+def recall_at(
+    truth: list[tuple[uuid.UUID, float]], found: list[tuple[uuid.UUID, float]]
+) -> tuple[float, float]:
+    """Plain and tie-aware recall of ``found`` against the exact ``truth``."""
+    if not truth:
+        return 1.0, 1.0
+    owners = {owner for owner, _ in truth}
+    plain = len(owners & {owner for owner, _ in found}) / len(owners)
+    kth = truth[-1][1]
+    good = sum(1 for owner, similarity in found if owner in owners or similarity >= kth - 1e-6)
+    return plain, min(good, len(owners)) / len(owners)
+
+
+def measure_recall(
+    engine: Engine,
+    organisation_id: uuid.UUID,
+    model: str,
+    queries: list[Vectors],
+    k: int,
+    targets: Sequence[Target],
+    ef_values: Sequence[int],
+    within: Sequence[uuid.UUID] | None,
+    label: str,
+    count: int | None = None,
+) -> list[Row]:
+    queries = queries[:count] if count is not None else queries
+    rows: list[Row] = []
+    began = time.perf_counter()
+    truths = [
+        nearest(
+            engine,
+            organisation_id,
+            model,
+            query,
+            k,
+            target=Target("exact", "vector"),
+            ef_search=EF_SEARCH,
+            mode="off",
+            exact=True,
+            within=within,
+        )
+        for query in queries
+    ]
+    exact_ms = (time.perf_counter() - began) * 1000 / max(1, len(queries))
+    rows.append(_row(f"{label}: exact search ms per query ({len(queries)} queries)", exact_ms))
+    for target in targets:
+        for mode in MODES:
+            for ef in ef_values:
+                plain: list[float] = []
+                tied: list[float] = []
+                times: list[float] = []
+                for query, truth in zip(queries, truths, strict=True):
+                    t0 = time.perf_counter()
+                    found = nearest(
+                        engine,
+                        organisation_id,
+                        model,
+                        query,
+                        k,
+                        target=target,
+                        ef_search=ef,
+                        mode=mode,
+                        within=within,
+                    )
+                    times.append((time.perf_counter() - t0) * 1000)
+                    p, t = recall_at(truth, found)
+                    plain.append(p)
+                    tied.append(t)
+                stage = f"{label}: {target.name} {mode} ef_search={ef}"
+                rows.append(_row(f"{stage} recall@{k}", float(np.mean(plain))))
+                rows.append(_row(f"{stage} recall@{k} tie-aware", float(np.mean(tied))))
+                rows.append(_row(f"{stage} p50 ms", percentile(times, 50), exact_ms))
+                log(
+                    f"  {stage}: recall {np.mean(plain):.3f} (ties {np.mean(tied):.3f}), "
+                    f"p50 {percentile(times, 50):.1f} ms"
+                )
+    return rows
+
+
+def build_index(
+    engine: Engine,
+    model: str,
+    name: str,
+    kind: str,
+    dimension: int,
+    maintenance_work_mem: str,
+    workers: int,
+    *,
+    rebuild: bool = False,
+) -> Row | None:
+    """An HNSW index of ``kind`` (vector or halfvec) over the rows the service indexes,
+    built (and timed) when missing or when ``rebuild``."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if rebuild:
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        exists = connection.execute(
+            text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}
+        ).scalar()
+        if exists:
+            return None
+        connection.execute(text(f"SET maintenance_work_mem = '{maintenance_work_mem}'"))
+        connection.execute(text(f"SET max_parallel_maintenance_workers = {int(workers)}"))
+        literal = "'" + model.replace("'", "''") + "'"
+        began = time.perf_counter()
+        connection.execute(
+            text(
+                f"CREATE INDEX {name} ON section_embeddings USING hnsw "
+                f"((embedding::{kind}({int(dimension)})) {kind}_cosine_ops) "
+                f"WHERE model = {literal} AND owner_kind = 'candidate' AND {INDEXED_SECTIONS}"
+            )
+        )
+        seconds = time.perf_counter() - began
+    return _row(
+        f"{kind} index build s (maintenance_work_mem={maintenance_work_mem}, "
+        f"max_parallel_maintenance_workers={workers})",
+        seconds,
+    )
+
+
+def index_sizes(engine: Engine, model: str) -> list[Row]:
+    """Size and bytes per indexed vector of every HNSW index on ``section_embeddings`` (the
+    vectors counted by each index's own predicate); the reference is the service's index."""
+    with engine.connect() as connection:
+        indexes = connection.execute(
+            text(
+                "SELECT c.relname, pg_relation_size(i.indexrelid), "
+                "pg_get_expr(i.indpred, i.indrelid) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am a ON a.oid = c.relam "
+                "WHERE i.indrelid = 'section_embeddings'::regclass AND a.amname = 'hnsw'"
+            )
+        ).all()
+        sizes: dict[str, tuple[float, int]] = {}
+        for name, size, predicate in indexes:
+            where = f"WHERE {predicate}" if predicate else ""
+            count = connection.execute(
+                text(f"SELECT count(*) FROM section_embeddings {where}")  # noqa: S608
+            ).scalar_one()
+            sizes[str(name)] = (float(size), int(count))
+        heap = connection.execute(
+            text("SELECT pg_relation_size('section_embeddings')")
+        ).scalar_one()
+    service = sizes.get(index_name(model, "candidate"))
+    reference = service[0] / max(1, service[1]) if service else None
+    rows: list[Row] = []
+    for name, (size, count) in sorted(sizes.items()):
+        if count == 0:
+            continue
+        rows.append(_row(f"index {name}: vectors", float(count)))
+        rows.append(_row(f"index {name}: MiB", size / 2**20))
+        rows.append(_row(f"index {name}: bytes per vector", size / count, reference))
+    rows.append(_row("section_embeddings heap MiB", float(heap) / 2**20))
+    return rows
+
+
+def memory(engine: Engine) -> list[Row]:
+    """Shared buffers, and resident memory of the postmaster and its children."""
+    with engine.connect() as connection:
+        shared = connection.execute(
+            text("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'")
+        ).scalar_one()
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    backend = psutil.Process(int(pid))
+    postmaster = backend.parent()
+    processes = [postmaster, *postmaster.children()] if postmaster is not None else [backend]
+    rss = sum(p.memory_info().rss for p in processes if p.is_running())
+    return [
+        _row("postgres shared_buffers MiB", float(shared) / 2**20),
+        _row(
+            f"postgres RSS MiB, {len(processes)} processes (shared pages counted per process)",
+            float(rss) / 2**20,
+        ),
+    ]
+
+
+# --- service ----------------------------------------------------------------------------
+
+
+def serve(
+    url: str, broker_url: str, data_dir: Path, model: str, log_path: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
+        "TALENTMESH_DATABASE_URL": url,
+        "TALENTMESH_BROKER_URL": broker_url,
+        "TALENTMESH_DATA_DIR": str(data_dir),
+        "TALENTMESH_EMBEDDING_MODEL": model,
+        "TALENTMESH_LOG_LEVEL": "WARNING",
+        "HF_HUB_OFFLINE": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "serve", "--no-worker", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log_path.open("ab"),
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(f"{base}/health", process)
+    return process, base
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+
+
+def measure_latency(
+    client: httpx.Client, vacancy_ids: list[str], repeats: int, query: str, label: str
+) -> list[Row]:
+    """Sequential requests; ``/health`` interleaved, so both see the same background load."""
+    for vacancy_id in vacancy_ids:  # warm-up: page cache, plans, first-call costs
+        timed_get(client, f"/v1/vacancies/{vacancy_id}/matches?{query}")
+    matches: list[float] = []
+    health: list[float] = []
+    for _ in range(repeats):
+        for vacancy_id in vacancy_ids:
+            matches.append(timed_get(client, f"/v1/vacancies/{vacancy_id}/matches?{query}")[0])
+            health.append(timed_get(client, "/health")[0])
+    log(
+        f"  {label}: p50 {percentile(matches, 50):.1f} ms, p95 {percentile(matches, 95):.1f} ms "
+        f"({len(matches)} requests); /health p50 {percentile(health, 50):.1f} ms"
+    )
+    return [
+        _row(f"{label} p50 ms", percentile(matches, 50), percentile(health, 50)),
+        _row(f"{label} p95 ms", percentile(matches, 95), percentile(health, 95)),
+    ]
+
+
+# --- run --------------------------------------------------------------------------------
+
+
+def run(
+    data_dir: Path,
+    model: str,
+    *,
+    vacancies: int = 20,
+    repeats: int = 3,
+    recall_queries_count: int = 100,
+    filtered_queries: int = 30,
+    k: int = 20,
+    ef_values: Sequence[int] = EF_VALUES,
+    filter_city: str = "Berlin",
+    compare_index: bool = False,
+    build_service_index: bool = False,
+    maintenance_work_mem: str = "4GB",
+    parallel_workers: int = 1,
+    latency: bool = True,
+    recall: bool = True,
+) -> list[Row]:
+    """Every figure of the module docstring, as rows (stage, figure, reference, ratio); the
+    reference of a latency row is ``/health`` in the same run, of a recall timing the exact
+    search, of an index size the float index."""
+    postgres = start_embedded_postgres(data_dir)
+    engine = make_engine(postgres.url, pool_size=2)
+    rows: list[Row] = []
+    try:
+        upgrade_to_head(engine)
+        organisation_id, organisation, count = organisation_with_most_candidates(engine)
+        log(f"organisation {organisation!r}: {count} candidates")
+        rows.append(_row("candidates", float(count)))
+        owners = filtered_owners(engine, organisation_id, filter_city)
+        rows.append(_row(f"candidates in {filter_city} (filter)", float(len(owners)), count))
+        dimension = load_encoder(model).dimension
+        builds = [(index_name(model, "candidate"), INDEX_TYPE, build_service_index)]
+        if compare_index:
+            builds.append((COMPARE_INDEX, OTHER_TYPE, False))
+        for name, kind, rebuild in builds:
+            built = build_index(
+                engine,
+                model,
+                name,
+                kind,
+                dimension,
+                maintenance_work_mem,
+                parallel_workers,
+                rebuild=rebuild,
+            )
+            if built is not None:
+                rows.append(built)
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE section_embeddings"))
+            connection.commit()
+        rows += index_sizes(engine, model)
+        if latency:
+            # A broker of its own: one copied with the data dir would claim its old port.
+            broker_dir = Path(tempfile.mkdtemp(prefix="bench-match-broker-"))
+            broker = start_embedded_broker(broker_dir)
+            process, base = serve(
+                postgres.url, broker.url, data_dir, model, data_dir / "bench-latency.log"
+            )
+            try:
+                with transaction(make_session_factory(engine)) as session:
+                    _, key = create_api_key(session, organisation_name=organisation, scopes="admin")
+                with httpx.Client(
+                    base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300
+                ) as client:
+                    ids = existing_vacancies(engine, organisation_id)
+                    for index in range(len(ids), vacancies):
+                        response = client.post("/v1/vacancies", json=vacancy(index))
+                        response.raise_for_status()
+                        ids.append(str(response.json()["id"]))
+                    ids = ids[:vacancies]
+                    rows += measure_latency(
+                        client, ids, repeats, "limit=20", "GET /matches?limit=20"
+                    )
+                    rows += measure_latency(
+                        client,
+                        ids,
+                        repeats,
+                        f"limit=20&city={filter_city}",
+                        f"GET /matches?limit=20&city={filter_city}",
+                    )
+            finally:
+                stop(process)
+                broker.stop()
+                shutil.rmtree(broker_dir, ignore_errors=True)
+        rows += memory(engine)
+        if recall:
+            encoder = load_encoder(model)
+            queries = recall_queries(engine, encoder, model, recall_queries_count)
+            targets = [Target(f"{INDEX_TYPE} (service)", INDEX_TYPE)]
+            if compare_index:
+                targets.append(Target(OTHER_TYPE, OTHER_TYPE))
+            rows += measure_recall(
+                engine, organisation_id, model, queries, k, targets, ef_values, None, "unfiltered"
+            )
+            rows += measure_recall(
+                engine,
+                organisation_id,
+                model,
+                queries,
+                k,
+                targets,
+                ef_values,
+                owners,
+                f"city={filter_city}",
+                filtered_queries,
+            )
+    finally:
+        engine.dispose()
+        postgres.release()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="service data dir")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--vacancies", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--recall-queries", type=int, default=100)
+    parser.add_argument("--filtered-queries", type=int, default=30, help="of those, filtered")
+    parser.add_argument("--k", type=int, default=20)
+    parser.add_argument("--ef-search", default=",".join(map(str, EF_VALUES)))
+    parser.add_argument("--filter-city", default="Berlin")
+    parser.add_argument("--compare-index", action="store_true")
+    parser.add_argument("--build-service-index", action="store_true")
+    parser.add_argument("--maintenance-work-mem", default="4GB")
+    parser.add_argument("--parallel-workers", type=int, default=1)
+    parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-recall", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    log(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    rows = run(
+        args.data_dir,
+        args.model,
+        vacancies=args.vacancies,
+        repeats=args.repeats,
+        recall_queries_count=args.recall_queries,
+        filtered_queries=args.filtered_queries,
+        k=args.k,
+        ef_values=[int(v) for v in args.ef_search.split(",")],
+        filter_city=args.filter_city,
+        compare_index=args.compare_index,
+        build_service_index=args.build_service_index,
+        maintenance_work_mem=args.maintenance_work_mem,
+        parallel_workers=args.parallel_workers,
+        latency=not args.no_latency,
+        recall=not args.no_recall,
+    )
+    print()
+    print(f"{'stage':<90} {'figure':>12} {'reference':>12} {'ratio':>8}")
+    for row in rows:
+        reference = f"{row.reference:12.3f}" if row.reference is not None else f"{'':>12}"
+        ratio = f"{row.ratio:8.3f}" if row.ratio is not None else f"{'':>8}"
+        print(f"{row.stage:<90} {row.figure:12.3f} {reference} {ratio}")
+
+
+if __name__ == "__main__":
+    main()
