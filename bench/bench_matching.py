@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
 from bench.profiles import CandidatePayload, profile, vacancy
+from bench.rows import Row, add_rows_argument, write_rows
 from matching.candidates import service as candidate_service
 from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
@@ -798,6 +799,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load the profiles and build the index, measure no latency or recall "
+        "(bench/bench_match_latency.py measures them on the data dir)",
+    )
+    add_rows_argument(parser)
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")})
     # A plain `kill` of a long run must still stop the service, broker and database below.
@@ -919,6 +927,9 @@ def main() -> None:
             result.reached = loaded
             result.candidate_vectors = candidate_vectors(engine, args.model)
             result.index_mb = relation_mb(engine, index_name(args.model, "candidate"))
+            if args.load_only:
+                report(results, header)
+                continue
             if not vacancy_ids:
                 vacancy_ids = post_vacancies(base, key, args)
             log(f"  latency ({len(vacancy_ids)} vacancies), {load()}")
@@ -949,6 +960,7 @@ def main() -> None:
         broker.stop()
         postgres.release()
     log(f"finished in {(time.monotonic() - started) / 60:.1f} min, {load()}")
+    write_rows(args.rows_json, [row for result in results for row in ingest_rows(result)])
     if args.json is not None:
         payload: dict[str, Any] = {
             "header": header,
@@ -956,6 +968,46 @@ def main() -> None:
             "results": [asdict(r) for r in results],
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+
+
+def ingest_rows(result: SizeResult) -> list[Row]:
+    """The suite's rows for one size: the indexing path against raw encoding of the same
+    texts, and the bulk load with its index build."""
+    rows = [Row("matching", "profiles loaded", result.reached, "")]
+    path, raw = result.full_path, result.raw
+    if path.profiles and raw.seconds:
+        # Embedding-bound only with a slow model: bench/bench_embedding.py holds the bar.
+        rows.append(
+            Row(
+                "matching",
+                f"indexing path (parse, extract, embed, store), {path.profiles:,} profiles",
+                path.rate,
+                "profiles/s",
+                "raw encode of the same texts",
+                raw.profiles_per_s,
+            )
+        )
+    bulk = result.bulk
+    if bulk.profiles and bulk.seconds:
+        rows.append(
+            Row(
+                "matching",
+                f"bulk load of {bulk.profiles:,} profiles ({bulk.texts_encoded:,} distinct "
+                "texts encoded)",
+                bulk.profiles / bulk.seconds,
+                "profiles/s",
+            )
+        )
+        rows.append(
+            Row(
+                "matching",
+                f"HNSW index build, {bulk.index_vectors:,} vectors",
+                bulk.index_build_seconds,
+                "s",
+                better="lower",
+            )
+        )
+    return rows
 
 
 def bulk_rate(results: list[SizeResult]) -> float:
