@@ -53,6 +53,61 @@ class Stage:
     needs: tuple[str, ...] = ()  # programs on PATH
 
 
+# The generated profiles are embedded with the fast mode: the default model would need
+# hours for 100,000 (docs/benchmarks.md), and search costs the same for any 384-dimensional
+# model. The embedding stage measures the default model and the fast mode side by side.
+DATA_MODEL = "multilingual-e5-small-q4-static"
+
+
+def _matching_dir(plan: Plan) -> Path:
+    return plan.data_dir / f"matching-{plan.scale}-{DATA_MODEL}"
+
+
+def _matching_load(plan: Plan) -> list[str]:
+    return [
+        "bench.bench_matching",
+        "--sizes",
+        str(plan.scale),
+        "--model",
+        DATA_MODEL,
+        "--data-dir",
+        str(_matching_dir(plan)),
+        "--load-only",
+        "--full-path-budget",
+        "60",
+        "--sample",
+        "200" if plan.quick else "500",
+        "--sample-seconds",
+        "30" if plan.quick else "60",
+        "--raw-profiles",
+        "100",
+    ]
+
+
+def _matching(plan: Plan) -> list[str]:
+    return [
+        "bench.bench_match_latency",
+        "--data-dir",
+        str(_matching_dir(plan) / "var"),
+        "--model",
+        DATA_MODEL,
+        "--vacancies",
+        "10" if plan.quick else "20",
+        "--repeats",
+        "2" if plan.quick else "3",
+        "--recall-queries",
+        "30" if plan.quick else "100",
+        "--filtered-queries",
+        "10" if plan.quick else "30",
+        "--ef-search",
+        "100,400",
+    ]
+
+
+def _embedding(plan: Plan) -> list[str]:
+    return ["bench.bench_embedding", *(["--quick"] if plan.quick else [])]
+
+
 def _redirect(plan: Plan) -> list[str]:
     seconds, runs = (3, 1) if plan.quick else (10, 3)
     return ["bench.bench_redirect", "--seconds", str(seconds), "--runs", str(runs)]
@@ -93,6 +148,9 @@ def _api(plan: Plan) -> list[str]:
 
 
 STAGES: tuple[Stage, ...] = (
+    Stage("embedding", "default model, fast mode and the indexing path", _embedding, 1200),
+    Stage("matching-load", "profiles generated and loaded at the scale", _matching_load, 3600),
+    Stage("matching", "match latency and HNSW recall at the scale", _matching, 1800),
     Stage("redirect", "tracked-link redirect against a constant 302", _redirect, 600, ("wrk",)),
     Stage("fanout", "campaign fan-out, one worker", _fanout, 900),
     Stage("import", "bulk import against raw encoding", _import, 900),
