@@ -124,9 +124,9 @@ def test_indeed_xml_validates_and_lists_open_vacancies_only(
     assert remote.findtext("remotetype") == "Fully remote"
     assert remote.find("salary") is None
     assert remote.find("jobtype") is None
-    assert parsedate_to_datetime(full.findtext("date") or "") == world.open.posted_at.replace(
-        microsecond=0
-    )
+    posted = world.open.posted_at
+    assert posted is not None
+    assert parsedate_to_datetime(full.findtext("date") or "") == posted.replace(microsecond=0)
     # Each URL is the board's tracked link, made once: a second read gives the same codes.
     urls = [job.findtext("url") or "" for job in jobs]
     assert all(url.startswith(f"{settings.resolved_public_url}/r/") for url in urls)
