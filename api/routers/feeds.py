@@ -42,6 +42,11 @@ BoardQuery = Annotated[
 ]
 
 
+class JsonFeedResponse(Response):
+    # Declares the media type, so the document lists the JsonFeed schema under it.
+    media_type = "application/feed+json"
+
+
 def _not_modified(request: Request, validators: service.Validators) -> bool:
     """RFC 9110 section 13.2.2: If-None-Match decides when sent; If-Modified-Since only
     without it (a date cannot tell a closed vacancy from an earlier state)."""
@@ -93,9 +98,9 @@ def _feed(
     return Response(body, media_type=service.MEDIA_TYPES[kind], headers=headers)
 
 
-def _responses(media_type: str, description: str, **content: Any) -> dict[int | str, Any]:
+def _responses(media_type: str, description: str, **ok: Any) -> dict[int | str, Any]:
     return {
-        200: {"description": description, "content": {media_type: content}},
+        200: {"description": description, "content": {media_type: {}}, **ok},
         304: {
             "description": "The copy named by `If-None-Match` or `If-Modified-Since` is "
             "current; no body."
@@ -134,11 +139,9 @@ def jobs_xml(
 
 @router.get(
     "/{organisation}/jobs.json",
-    response_class=Response,
+    response_class=JsonFeedResponse,
     summary="Job feed as JSON Feed 1.1",
-    responses=_responses(
-        "application/feed+json", "A JSON Feed document.", schema=JsonFeed.model_json_schema()
-    ),
+    responses=_responses("application/feed+json", "A JSON Feed document.", model=JsonFeed),
 )
 def jobs_json(
     request: Request,

@@ -57,8 +57,7 @@ PUBLIC = {
     "(tests/distribution/test_feeds.py)",
     "GET /feeds/{organisation}/jobs.json": "the same feed as JSON Feed",
     "GET /feeds/{organisation}/rss.xml": "the same feed as RSS 2.0",
-    "GET /feeds/{organisation}/sitemap.xml": "the open vacancies' public pages, for search "
-    "engines",
+    "GET /feeds/{organisation}/sitemap.xml": "the open vacancies' public pages, for search engines",
 }
 # Routes the document leaves out (pages for people, not for integrators).
 HIDDEN = {
