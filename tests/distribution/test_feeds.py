@@ -6,6 +6,7 @@ only), conditional requests, and a board's link followed through ``/r/`` into th
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,11 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from distribution.feeds import service
 from models import Organisation, TrackedLink, Vacancy
+from models.db import make_session_factory, transaction
 from runtime.settings import Settings
 from tests.conftest import KeyMaker, bearer
 
@@ -302,3 +304,47 @@ def test_feed_link_redirects_and_counts_for_the_board(client: TestClient, world:
     assert client.get(f"/r/{code}", headers=BROWSER, follow_redirects=False).status_code == 404
     feed = etree.fromstring(client.get(f"{world.base}/jobs.xml?board=indeed").content)
     assert world.open.title not in [j.findtext("title") for j in feed.findall("job")]
+
+
+def test_two_first_reads_at_once_share_the_boards_links(engine: Engine) -> None:
+    """Two feed requests making a board's links at the same moment: the second waits on the
+    unique index for the first to commit, then uses its links (committed data, removed
+    after)."""
+    factory = make_session_factory(engine)
+    name = f"Race {uuid.uuid4().hex[:6]}"
+    with transaction(factory) as session:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+        ids = []
+        for title in ("Developer", "Archivaris"):
+            row = Vacancy(organisation_id=organisation.id, title=title)
+            session.add(row)
+            session.flush()
+            ids.append(row.id)
+        organisation_id = organisation.id
+    try:
+        first = factory()
+        made = service.board_links(first, organisation_id, ids, "indeed")
+        result: dict[str, dict[uuid.UUID, str]] = {}
+
+        def second() -> None:
+            with transaction(factory) as session:
+                result["codes"] = service.board_links(session, organisation_id, ids, "indeed")
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive(), "the second read must wait for the first to commit"
+        first.commit()
+        first.close()
+        thread.join(timeout=30)
+        assert result["codes"] == made
+        with factory() as session:
+            count = session.scalar(
+                select(func.count()).where(TrackedLink.organisation_id == organisation_id)
+            )
+        assert count == 2
+    finally:
+        with transaction(factory) as session:
+            session.execute(delete(Organisation).where(Organisation.name == name))
