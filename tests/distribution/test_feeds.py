@@ -93,9 +93,10 @@ def world(db: Session, make_key: KeyMaker) -> World:
     )
     plain = vacancy(organisation, "Data engineer", remote=True, posted_at=now - timedelta(days=1))
     closed = vacancy(organisation, "Archivaris", status="closed")
+    draft = vacancy(organisation, "Docent informatica", status="draft")
     expired = vacancy(organisation, "Redacteur", valid_through=now - timedelta(hours=1))
     other = vacancy(other_org, "Conservator")
-    db.add_all([open_, plain, closed, expired, other])
+    db.add_all([open_, plain, closed, draft, expired, other])
     db.commit()
     return World(organisation, open_, plain, closed, expired, other, key)
 
@@ -110,7 +111,7 @@ def test_indeed_xml_validates_and_lists_open_vacancies_only(
     document = assert_valid(schema("indeed.xsd"), response.content)
     assert document.findtext("publisher") == world.organisation.name
     jobs = document.findall("job")
-    # Newest first; closed, expired and the other organisation's vacancies are absent.
+    # Newest first; closed, draft, expired and the other organisation's vacancies are absent.
     assert [job.findtext("title") for job in jobs] == [
         "Data engineer",
         "Developer digitale collecties",
