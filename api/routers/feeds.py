@@ -79,11 +79,12 @@ def _feed(
     org, validators = service.validators(
         session, organisation, kind, board, now=now, public_url=public_url
     )
-    headers = {
-        "ETag": validators.etag,
-        "Last-Modified": http_date(validators.last_modified),
-        "Cache-Control": CACHE_CONTROL,
-    }
+    headers = {"ETag": validators.etag, "Cache-Control": CACHE_CONTROL}
+    # A date names whole seconds: a change later in the second of the last one would not
+    # move it, and a client revalidating by date would keep a stale copy. So the date is
+    # sent once its second is over (RFC 9110 section 8.8.2.2); the ETag always is.
+    if validators.last_modified.replace(microsecond=0) < now.replace(microsecond=0):
+        headers["Last-Modified"] = http_date(validators.last_modified)
     if _not_modified(request, validators):
         return Response(status_code=304, headers=headers)
     body = service.render(

@@ -12,14 +12,15 @@ from sqlalchemy import ColumnElement, String, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
-from models import Organisation, TrackedLink, Vacancy
+from models import Event, Organisation, TrackedLink, Vacancy
 
 
 @dataclass(frozen=True)
 class Listing:
     """What decides a feed's content besides its format: the listed vacancies (count and a
     digest of their ids and change times) and the last change of any of the organisation's
-    vacancies, listed or not (one closed by hand has left the list but changed it)."""
+    vacancies, listed, unlisted or deleted (one closed by hand has left the list but
+    changed it)."""
 
     count: int
     digest: str
@@ -53,13 +54,20 @@ def listing(session: Session, organisation_id: UUID, now: datetime) -> Listing:
             ),
         ).where(*_listed(organisation_id, now))
     ).one()
-    # A vacancy that passed its closing date left the list at that moment.
+    # A vacancy that passed its closing date left the list at that moment; one deleted
+    # left no row, only its event (a partial index holds just these).
     expired = func.max(Vacancy.valid_through).filter(Vacancy.valid_through <= now)
-    last_change = session.scalar(
-        select(func.greatest(func.max(Vacancy.updated_at), expired)).where(
-            Vacancy.organisation_id == organisation_id
-        )
+    changed = (
+        select(func.greatest(func.max(Vacancy.updated_at), expired))
+        .where(Vacancy.organisation_id == organisation_id)
+        .scalar_subquery()
     )
+    deleted = (
+        select(func.max(Event.occurred_at))
+        .where(Event.organisation_id == organisation_id, Event.type == "vacancy.deleted")
+        .scalar_subquery()
+    )
+    last_change = session.scalar(select(func.greatest(changed, deleted)))
     return Listing(count=count, digest=digest, last_change=last_change)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -215,6 +216,9 @@ def test_conditional_requests_and_closing_by_hand(
     client: TestClient, world: World, session_factory: sessionmaker[Session]
 ) -> None:
     url = f"{world.base}/jobs.xml?board=indeed"
+    # Last-Modified is sent once the second of the last change is over.
+    assert "last-modified" not in client.get(url).headers
+    time.sleep(1.05)
     first = client.get(url)
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert first.headers["cache-control"] == "public, no-cache"
@@ -349,3 +353,20 @@ def test_two_first_reads_at_once_share_the_boards_links(engine: Engine) -> None:
     finally:
         with transaction(factory) as session:
             session.execute(delete(Organisation).where(Organisation.name == name))
+
+
+def test_a_deleted_vacancy_changes_last_modified(client: TestClient, world: World) -> None:
+    url = f"{world.base}/rss.xml"
+    time.sleep(1.05)
+    modified = client.get(url).headers["last-modified"]
+    headers = bearer(world.key)
+    assert client.delete(f"/v1/vacancies/{world.open.id}", headers=headers).status_code == 204
+    # Its event is the change: no listed or unlisted row shows it.
+    after = client.get(url, headers={"If-Modified-Since": modified})
+    assert after.status_code == 200
+    titles = [item.findtext("title") for item in etree.fromstring(after.content).iter("item")]
+    assert titles == ["Data engineer"]
+    time.sleep(1.05)
+    later = client.get(url).headers["last-modified"]
+    assert parsedate_to_datetime(later) > parsedate_to_datetime(modified)
+    assert client.get(url, headers={"If-Modified-Since": later}).status_code == 304

@@ -1,6 +1,7 @@
 """Feed links: job boards become link channels (one tracked link per vacancy and board,
 made when a board first reads the organisation's feed), so the channel column grows to
-hold board names such as ``nationalevacaturebank``.
+hold board names such as ``nationalevacaturebank``; and an index of vacancy deletions,
+which change the feeds' Last-Modified.
 
 Revision ID: 0008
 Revises: 0007
@@ -47,9 +48,16 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text(_FEED_LINK_WHERE),
     )
+    op.create_index(
+        "ix_events_vacancy_deleted",
+        "events",
+        ["organisation_id", "occurred_at"],
+        postgresql_where=sa.text("type = 'vacancy.deleted'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_vacancy_deleted", table_name="events")
     op.drop_index(op.f("ix_tracked_links_vacancy_id_channel"), table_name="tracked_links")
     # Links the old channel list cannot hold go with their clicks; a constant, no input.
     op.execute(f"DELETE FROM tracked_links WHERE channel IN ({_BOARDS})")  # noqa: S608
