@@ -30,6 +30,7 @@ from api.routers import (
     candidates,
     employees,
     events,
+    feeds,
     health,
     imports,
     matches,
@@ -148,6 +149,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(imports.router)
     app.include_router(audit.router)
+    app.include_router(feeds.router)
     app.include_router(jobs.router)
     app.include_router(share.router)
     app.include_router(dashboard_login.router)

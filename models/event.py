@@ -20,6 +20,14 @@ class Event(Base):
     __table_args__ = (
         Index(None, "organisation_id", "txid", "id"),
         Index(None, "occurred_at"),
+        # The last deletion of an organisation's vacancy: a change of its job feeds that no
+        # remaining row shows (distribution/feeds Last-Modified).
+        Index(
+            "ix_events_vacancy_deleted",
+            "organisation_id",
+            "occurred_at",
+            postgresql_where=text("type = 'vacancy.deleted'"),
+        ),
     )
 
     # Order of insertion: per resource also the order of the changes, because a change of a

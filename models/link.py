@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +23,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, IdMixin, TimestampMixin, utcnow
 from models.employee import SHARE_CHANNELS, one_of
 
-LINK_CHANNELS = (*SHARE_CHANNELS, "direct")
+# Job boards and aggregators that read an organisation's feeds (distribution/feeds). Each
+# is a link channel of its own, so its clicks and applications show up per board in the
+# funnel. A fixed list rather than free text: anyone may fetch a feed, and each board name
+# creates one link per vacancy, so the list bounds what an anonymous caller can write.
+# ``feed`` is any reader that names no board.
+FeedBoard = Literal[
+    "indeed",
+    "google",
+    "nationalevacaturebank",
+    "werk.nl",
+    "jooble",
+    "adzuna",
+    "careerjet",
+    "jobbird",
+    "feed",
+]
+FEED_BOARDS: tuple[str, ...] = get_args(FeedBoard)
+LINK_CHANNELS = (*SHARE_CHANNELS, "direct", *FEED_BOARDS)
+# Partial unique index of feed links: one per vacancy and board.
+FEED_LINK_WHERE = "parent_id IS NULL AND campaign_id IS NULL AND employee_id IS NULL AND " + one_of(
+    "channel", FEED_BOARDS
+)
 
 
 class TrackedLink(IdMixin, TimestampMixin, Base):
@@ -53,6 +75,8 @@ class TrackedLink(IdMixin, TimestampMixin, Base):
             unique=True,
             postgresql_where="parent_id IS NOT NULL",
         ),
+        # A feed's link of a vacancy is made once per board, whoever fetches the feed first.
+        Index(None, "vacancy_id", "channel", unique=True, postgresql_where=FEED_LINK_WHERE),
         CheckConstraint(one_of("channel", LINK_CHANNELS), name="channel"),
         CheckConstraint("depth >= 0", name="depth"),
     )
@@ -68,7 +92,7 @@ class TrackedLink(IdMixin, TimestampMixin, Base):
     employee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL")
     )
-    channel: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("tracked_links.id", ondelete="CASCADE")
     )

@@ -205,10 +205,24 @@ _MONTHS: Final = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
 }
 _CHANNELS: Final = {
-    "en": {"direct": "Link", "email": "Email", "intranet": "Intranet"},
-    "nl": {"direct": "Link", "email": "E-mail", "intranet": "Intranet"},
+    "en": {"direct": "Link", "email": "Email", "intranet": "Intranet", "feed": "Job feed"},
+    "nl": {"direct": "Link", "email": "E-mail", "intranet": "Intranet", "feed": "Vacaturefeed"},
 }
-_BRANDS: Final = {"linkedin": "LinkedIn", "facebook": "Facebook", "x": "X", "whatsapp": "WhatsApp"}
+_BRANDS: Final = {
+    "linkedin": "LinkedIn",
+    "facebook": "Facebook",
+    "x": "X",
+    "whatsapp": "WhatsApp",
+    # Job boards reading the feeds (models/link.py FeedBoard), as the dashboard's funnel names them.
+    "indeed": "Indeed",
+    "google": "Google",
+    "nationalevacaturebank": "Nationale Vacaturebank",
+    "werk.nl": "werk.nl",
+    "jooble": "Jooble",
+    "adzuna": "Adzuna",
+    "careerjet": "Careerjet",
+    "jobbird": "Jobbird",
+}
 
 
 class Texts:

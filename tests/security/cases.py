@@ -52,6 +52,12 @@ PUBLIC = {
     "GET /jobs/{organisation}/{vacancy_id}": "the public page of an open vacancy, published "
     "on purpose (tests/pages/test_vacancy_page.py)",
     "GET /jobs/{vacancy_id}": "old address of that page, redirects to it",
+    "GET /feeds/{organisation}/jobs.xml": "an organisation's job feed for boards: its open "
+    "vacancies, public on purpose, each only in its own organisation's feeds "
+    "(tests/distribution/test_feeds.py)",
+    "GET /feeds/{organisation}/jobs.json": "the same feed as JSON Feed",
+    "GET /feeds/{organisation}/rss.xml": "the same feed as RSS 2.0",
+    "GET /feeds/{organisation}/sitemap.xml": "the open vacancies' public pages, for search engines",
 }
 # Routes the document leaves out (pages for people, not for integrators).
 HIDDEN = {
