@@ -29,4 +29,5 @@ def include_object(
 ) -> bool:
     """Leave the per-model HNSW indexes out of autogenerate: they are created at start-up for
     the configured model (matching/embeddings/store.py), not by migrations."""
-    return not (type_ == "index" and (name or "").startswith("ix_section_embeddings_hnsw_"))
+    prefixes = ("ix_section_embeddings_ann_", "ix_section_embeddings_hnsw_")
+    return not (type_ == "index" and (name or "").startswith(prefixes))
