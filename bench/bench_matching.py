@@ -46,10 +46,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import numpy as np
@@ -67,6 +67,8 @@ from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
 from matching.embeddings.sections import Section, candidate_sections, search_text
 from matching.embeddings.store import ensure_vector_index, index_name, nearest_owners
+from matching.extraction.extractor import Extractor, Mention
+from matching.extraction.pipeline import Lang
 from matching.indexing import service as indexing
 from matching.indexing.bulk import BATCH, index_records
 from matching.indexing.resources import MatchingResources, matching_resources
@@ -380,7 +382,7 @@ def new_candidate(organisation_id: uuid.UUID, payload: CandidatePayload) -> Cand
 
 CANDIDATE_COLUMNS = (
     "id organisation_id external_id name email phone headline summary language skills "
-    "languages remote experience education location_city location_country location_lat "
+    "languages remote experience education profiles location_city location_country location_lat "
     "location_lon consent_given_at consent_purpose consent_retention_until indexed_at "
     "indexed_model"
 ).split()
@@ -397,6 +399,7 @@ def candidate_row(derived: Derived, model: str, now: datetime) -> tuple[Any, ...
     values |= {
         "experience": Jsonb(c.experience),
         "education": Jsonb(c.education),
+        "profiles": Jsonb(c.profiles or []),
         "remote": bool(c.remote),
         "indexed_at": now,
         "indexed_model": model,
@@ -427,6 +430,20 @@ class VectorCache:
         return [self.short.get(t, chunk.get(t)) for t in texts]  # type: ignore[misc]
 
 
+class MemoExtractor:
+    """The concept extractor with its answer kept per text (bulk loads only)."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self._extractor = extractor
+        self._seen: dict[tuple[str, Lang | None], list[Mention]] = {}
+
+    def extract(self, text: str, lang: Lang | None = None) -> list[Mention]:
+        found = self._seen.get((text, lang))
+        if found is None:
+            found = self._seen[(text, lang)] = list(self._extractor.extract(text, lang))
+        return list(found)
+
+
 def bulk_load(
     url: str,
     engine: Engine,
@@ -440,6 +457,10 @@ def bulk_load(
 ) -> Bulk:
     result = Bulk()
     cache = VectorCache(resources.encoder)
+    # Generated profiles repeat their texts (titles, skills, stock sentences): each distinct
+    # text is read by the extractor once, as the encoder sees each distinct text once.
+    # The planner only calls extract(), which MemoExtractor has.
+    resources = replace(resources, extractor=cast(Extractor, MemoExtractor(resources.extractor)))
     # The index is rebuilt once after loading: one build is far cheaper than a graph insert
     # per row, and it is what an operator would do for an initial import.
     with engine.connect() as connection:

@@ -96,20 +96,20 @@ def _matching(plan: Plan) -> list[str]:
         "--repeats",
         "2" if plan.quick else "3",
         "--recall-queries",
-        "30" if plan.quick else "100",
+        "30" if plan.quick else "60",
         "--filtered-queries",
-        "10" if plan.quick else "30",
+        "10" if plan.quick else "20",
         "--ef-search",
         "100,400",
     ]
 
 
 def _embedding(plan: Plan) -> list[str]:
-    return ["bench.bench_embedding", *(["--quick"] if plan.quick else [])]
+    return ["bench.bench_embedding", "--scale", "30", *(["--quick"] if plan.quick else [])]
 
 
 def _redirect(plan: Plan) -> list[str]:
-    seconds, runs = (3, 1) if plan.quick else (10, 3)
+    seconds, runs = (3, 1) if plan.quick else (5, 3)
     return ["bench.bench_redirect", "--seconds", str(seconds), "--runs", str(runs)]
 
 
@@ -120,7 +120,7 @@ def _fanout(plan: Plan) -> list[str]:
 
 
 def _import(plan: Plan) -> list[str]:
-    rows = 60 if plan.quick else 300
+    rows = 60 if plan.quick else 150
     return [
         "bench.bench_import",
         "--rows",
