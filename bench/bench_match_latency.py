@@ -70,6 +70,7 @@ from bench.rows import Row as SuiteRow
 from bench.rows import add_rows_argument, write_rows
 from matching.embeddings.encoder import Vectors, load_encoder
 from matching.embeddings.store import EF_SEARCH, INDEX_TYPE, INDEXED_SECTIONS, index_name
+from matching.retrieval.service import EXACT_SCAN_CAP
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.migrate import upgrade_to_head
@@ -531,6 +532,7 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
     50 ms up to 100,000 candidates and 150 ms up to 1,000,000, recall@20 of the service's
     settings (ef_search, relaxed order) at least 0.95."""
     candidates = next(r.figure for r in rows if r.stage == "candidates")
+    filtered = next((r.figure for r in rows if r.stage.endswith("(filter)")), 0.0)
     p95_bar = 50.0 if candidates <= 100_000 else 150.0
     service = f"{INDEX_TYPE} (service) relaxed_order ef_search={EF_SEARCH}"
     chosen: list[SuiteRow] = [SuiteRow("matching", "candidates", candidates, "")]
@@ -552,7 +554,30 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
                 )
             )
         elif service in label and "recall" in label:
-            chosen.append(SuiteRow("matching", label, row.figure, "", bar=0.95, bar_on="value"))
+            # A filter that leaves at most EXACT_SCAN_CAP owners is searched exactly by the
+            # service: the index's recall under it is shown, but the bar is on the path taken.
+            exact_path = not label.startswith("unfiltered") and filtered <= EXACT_SCAN_CAP
+            chosen.append(
+                SuiteRow(
+                    "matching",
+                    label,
+                    row.figure,
+                    "",
+                    bar=None if exact_path else 0.95,
+                    bar_on="value",
+                    note="the service scans these owners exactly" if exact_path else "",
+                )
+            )
+        elif "exact search ms per query" in label and not label.startswith("unfiltered"):
+            chosen.append(
+                SuiteRow(
+                    "matching",
+                    f"{label}: the service's path for {filtered:,.0f} owners (recall 1.0)",
+                    row.figure,
+                    "ms",
+                    better="lower",
+                )
+            )
         elif "bytes per vector" in label or "build s" in label or "RSS MiB" in label:
             unit = "B" if "bytes" in label else "s" if "build s" in label else "MiB"
             chosen.append(SuiteRow("matching", label, row.figure, unit, better="lower"))

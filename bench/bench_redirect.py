@@ -313,6 +313,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--flush-seconds", type=float, default=1.0, help="the service's click flush interval"
+    )
+    parser.add_argument(
         "--latency-connections",
         type=int,
         default=4,
@@ -366,6 +369,7 @@ def main() -> None:
             "TALENTMESH_DATA_DIR": str(tmp / "service"),
             "TALENTMESH_PORT": str(port),
             "TALENTMESH_LOG_LEVEL": "WARNING",
+            "TALENTMESH_CLICK_FLUSH_SECONDS": str(args.flush_seconds),
             "HF_HUB_OFFLINE": "1",
         }
         processes.append(
