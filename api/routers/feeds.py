@@ -66,6 +66,17 @@ def _not_modified(request: Request, validators: service.Validators) -> bool:
     return validators.last_modified.replace(microsecond=0) <= since
 
 
+def last_modified_header(changed: datetime, now: datetime) -> str | None:
+    """The Last-Modified value for a document last changed at `changed`, or None for now.
+
+    A date names whole seconds: a change later in the second of the last one would not
+    move it, and a client revalidating by date would keep a stale copy. So the date is
+    sent once its second is over (RFC 9110 section 8.8.2.2); the ETag always is."""
+    if changed.replace(microsecond=0) < now.replace(microsecond=0):
+        return http_date(changed)
+    return None
+
+
 def _feed(
     request: Request,
     session: SessionDep,
@@ -80,11 +91,8 @@ def _feed(
         session, organisation, kind, board, now=now, public_url=public_url
     )
     headers = {"ETag": validators.etag, "Cache-Control": CACHE_CONTROL}
-    # A date names whole seconds: a change later in the second of the last one would not
-    # move it, and a client revalidating by date would keep a stale copy. So the date is
-    # sent once its second is over (RFC 9110 section 8.8.2.2); the ETag always is.
-    if validators.last_modified.replace(microsecond=0) < now.replace(microsecond=0):
-        headers["Last-Modified"] = http_date(validators.last_modified)
+    if (modified := last_modified_header(validators.last_modified, now)) is not None:
+        headers["Last-Modified"] = modified
     if _not_modified(request, validators):
         return Response(status_code=304, headers=headers)
     body = service.render(
