@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, LargeBinary, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, insert, text
 from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import Vectors
 from matching.embeddings.sections import Section
 from models import SectionEmbedding
+from models.db import binary_rows
 
 OWNER_KINDS = ("candidate", "vacancy")
 # Measured recall@20 against exact search at this setting: see docs/benchmarks.md (2026-12-04).
@@ -121,33 +122,34 @@ def replace_sections(
     )
 
 
-def vector_from_binary(value: bytes) -> Vectors:
-    """A vector from pgvector's binary form (``vector_send``): dimension and a reserved
-    field (two big-endian int16), then big-endian float32s. Reading it costs a copy, where
-    the text form costs a float parse per component (most of a match request's time once
-    a pool of 200 profiles brings a few thousand vectors)."""
-    dimension = int.from_bytes(value[:2], "big")
-    return np.frombuffer(value, dtype=">f4", count=dimension, offset=4).astype(np.float32)
+def vectors_from_binary(values: Sequence[bytes]) -> np.ndarray:
+    """Vectors from pgvector's binary form (``vector_send``: dimension and a reserved field,
+    two big-endian int16, then big-endian float32s), all of one dimension, as the rows of
+    one matrix. Reading them costs one copy, where the text form costs a float parse per
+    component (most of a match request's time once a pool of 200 profiles brings a few
+    thousand vectors)."""
+    dimension = int.from_bytes(values[0][:2], "big")
+    layout = np.dtype([("header", ">i4"), ("vector", ">f4", (dimension,))])
+    records = np.frombuffer(b"".join(values), dtype=layout)
+    return records["vector"].astype(np.float32)
 
 
 def sections_of(
     session: Session, owner_ids: Sequence[uuid.UUID], model: str
 ) -> dict[uuid.UUID, list[StoredSection]]:
-    rows = session.execute(
-        select(
-            SectionEmbedding.owner_id,
-            SectionEmbedding.section,
-            SectionEmbedding.position,
-            SectionEmbedding.text,
-            func.vector_send(SectionEmbedding.embedding, type_=LargeBinary),
-        )
-        .where(SectionEmbedding.owner_id.in_(owner_ids), SectionEmbedding.model == model)
-        .order_by(SectionEmbedding.owner_id, SectionEmbedding.id)
-    ).all()
+    rows = binary_rows(
+        session,
+        "SELECT owner_id, section, position, text, embedding FROM section_embeddings"
+        " WHERE owner_id = ANY(%s) AND model = %s ORDER BY owner_id, id",
+        (list(owner_ids), model),
+    )
     out: dict[uuid.UUID, list[StoredSection]] = {}
-    for owner_id, section, position, section_text, vector in rows:
+    if not rows:
+        return out
+    vectors = vectors_from_binary([row[4] for row in rows])
+    for (owner_id, section, position, section_text, _), vector in zip(rows, vectors, strict=True):
         out.setdefault(owner_id, []).append(
-            StoredSection(owner_id, section, position, section_text, vector_from_binary(vector))
+            StoredSection(owner_id, section, position, section_text, vector)
         )
     return out
 

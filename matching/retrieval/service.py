@@ -8,8 +8,9 @@ search by reciprocal rank; the fused pool is then scored in full (matching/scori
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from matching.retrieval import repository, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
-from matching.scoring.scorer import score
+from matching.scoring.scorer import Semantic, score, score_value, semantic, semantic_pool
 from models import Candidate, Vacancy
 
 # With at most this many owners passing the filters, they are scanned exactly instead.
@@ -39,9 +40,16 @@ LEXICAL_OWN_SEARCH_ROWS = 20_000
 
 @dataclass(frozen=True)
 class Scored:
+    """A ranked owner. The explanation is built when first read: a page shows 20 of a
+    pool of 200, and explaining the other 180 was a fifth of the request's scoring."""
+
     owner: Candidate | Vacancy
     score: float
-    explanation: dict[str, Any]
+    explain: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
+
+    @cached_property
+    def explanation(self) -> dict[str, Any]:
+        return self.explain()
 
 
 def _fuse(rankings: Sequence[Sequence[uuid.UUID]]) -> list[uuid.UUID]:
@@ -127,14 +135,26 @@ def _rank(
     pairs: Sequence[tuple[Side, Side, Candidate | Vacancy]],
     min_score: float,
 ) -> list[Scored]:
-    scored = []
     cal = w.calibration(resources.encoder.name)
-    for vacancy_side, candidate_side, owner in pairs:
-        value, explanation = score(vacancy_side, candidate_side, resources.isco_groups, cal)
+    isco = resources.isco_groups
+    if len({id(vacancy_side) for vacancy_side, _, _ in pairs}) == 1:
+        semantics = semantic_pool(pairs[0][0], [c for _, c, _ in pairs], cal)
+    else:
+        semantics = [semantic(v, c, cal) for v, c, _ in pairs]
+    scored = []
+    for (vacancy_side, candidate_side, owner), sem in zip(pairs, semantics, strict=True):
+        value = score_value(vacancy_side, candidate_side, isco, cal, sem)
         if value >= min_score:
-            scored.append(Scored(owner, value, explanation))
+            explain = partial(_explain, vacancy_side, candidate_side, isco, cal, sem)
+            scored.append(Scored(owner, value, explain))
     scored.sort(key=lambda item: (-item.score, str(item.owner.id)))
     return scored
+
+
+def _explain(
+    vacancy: Side, candidate: Side, isco: dict[str, str], cal: w.Calibration, sem: Semantic
+) -> dict[str, Any]:
+    return score(vacancy, candidate, isco, cal, sem)[1]
 
 
 def _lexical_text(side: Side, title: str = "") -> str:

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import Vectors
 from matching.embeddings.store import StoredSection, sections_of
-from models import Candidate, ConceptMention, Vacancy
+from models import Candidate, Vacancy
+from models.db import binary_rows
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,11 @@ class Mention(NamedTuple):
 
 def _mentions(session: Session, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mention]]:
     out: dict[uuid.UUID, list[Mention]] = {}
-    rows = session.execute(
-        select(
-            ConceptMention.owner_id,
-            ConceptMention.kind,
-            ConceptMention.uri,
-            ConceptMention.label,
-            ConceptMention.field,
-            ConceptMention.evidence,
-        )
-        .where(ConceptMention.owner_id.in_(owner_ids))
-        .order_by(ConceptMention.id)
+    rows = binary_rows(
+        session,
+        "SELECT owner_id, kind, uri, label, field, evidence FROM concept_mentions"
+        " WHERE owner_id = ANY(%s) ORDER BY id",
+        (list(owner_ids),),
     )
     for row in rows:
         mention = Mention(*row)
@@ -89,14 +83,22 @@ def _with_vector(ref: SkillRef, vectors: dict[str, Vectors]) -> SkillRef:
     return SkillRef(ref.text, ref.uris, ref.field, ref.evidence, ref.required, vector)
 
 
+def _skill_uris(mentions: list[Mention]) -> dict[str, set[str]]:
+    """The skill concepts recognised in each field (``skills[0]``, ``summary``...)."""
+    by_field: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.kind == "skill":
+            by_field.setdefault(m.field, set()).add(m.uri)
+    return by_field
+
+
 def _declared(
-    names: Sequence[str], prefix: str, mentions: list[Mention], required: bool
+    names: Sequence[str], prefix: str, by_field: dict[str, set[str]], required: bool
 ) -> list[SkillRef]:
     refs = []
     for index, name in enumerate(names):
         where = f"{prefix}[{index}]"
-        uris = frozenset(m.uri for m in mentions if m.field == where and m.kind == "skill")
-        refs.append(SkillRef(name, uris, where, name, required))
+        refs.append(SkillRef(name, frozenset(by_field.get(where, ())), where, name, required))
     return refs
 
 
@@ -117,7 +119,7 @@ def load_candidates(session: Session, candidates: Sequence[Candidate], model: st
         own = mentions.get(candidate.id, [])
         stored = sections.get(candidate.id, [])
         vectors = _skill_vectors(stored)
-        skills = _declared(candidate.skills, "skills", own, required=True)
+        skills = _declared(candidate.skills, "skills", _skill_uris(own), required=True)
         declared = {s.text.casefold() for s in skills}
         for m in own:
             if (
@@ -155,8 +157,11 @@ def load_vacancies(session: Session, vacancies: Sequence[Vacancy], model: str) -
         own = mentions.get(vacancy.id, [])
         stored = sections.get(vacancy.id, [])
         vectors = _skill_vectors(stored)
-        skills = _declared(vacancy.required_skills, "required_skills", own, required=True)
-        skills += _declared(vacancy.nice_to_have_skills, "nice_to_have_skills", own, required=False)
+        by_field = _skill_uris(own)
+        skills = _declared(vacancy.required_skills, "required_skills", by_field, required=True)
+        skills += _declared(
+            vacancy.nice_to_have_skills, "nice_to_have_skills", by_field, required=False
+        )
         if not skills:
             # Without declared skills, the skills the description asks for stand in.
             seen: set[str] = set()

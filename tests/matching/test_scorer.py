@@ -5,11 +5,21 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import pytest
 
 from matching.embeddings.store import StoredSection
 from matching.scoring import weights
 from matching.scoring.profiles import OccupationRef, Side, SkillRef
-from matching.scoring.scorer import constraints, occupation, score, skills
+from matching.scoring.scorer import (
+    Semantic,
+    constraints,
+    occupation,
+    score,
+    score_value,
+    semantic,
+    semantic_pool,
+    skills,
+)
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -95,3 +105,43 @@ def test_score_is_in_unit_range_and_explained() -> None:
     assert 0.0 <= low < high <= 1.0
     assert explanation["weights"] == {"semantic": 1.0}
     assert explanation["evidence"][0]["text"] == "dev"
+
+
+def _sections(owner: uuid.UUID, rng: np.random.Generator, names: list[str]) -> list[StoredSection]:
+    out = []
+    for position, name in enumerate(names):
+        vector = rng.normal(size=16).astype(np.float32)
+        out.append(
+            StoredSection(
+                owner, name, position, f"{name} {position}", vector / np.linalg.norm(vector)
+            )
+        )
+    return out
+
+
+def test_a_pool_is_scored_as_each_pair_would_be() -> None:
+    rng = np.random.default_rng(7)
+    vacancy = _side("vacancy")
+    vacancy.sections = _sections(vacancy.id, rng, ["title", "description", "description", "skill"])
+    pool = []
+    for names in (["headline", "summary", "experience", "skill"], [], ["skill"], ["summary"]):
+        candidate = _side("candidate")
+        candidate.sections = _sections(candidate.id, rng, names)
+        pool.append(candidate)
+    together = semantic_pool(vacancy, pool)
+    _same_semantic(together, [semantic(vacancy, candidate) for candidate in pool])
+    assert together[1] == (None, None)
+    assert together[2] == (None, None)  # single skills are not text to compare
+    for candidate, sem in zip(pool, together, strict=True):
+        value = score_value(vacancy, candidate, {}, weights.DEFAULT_CALIBRATION, sem)
+        assert value == score(vacancy, candidate, {}, sem=sem)[0]
+    # A free-text query: one section type of its own, weighted alone.
+    query = _side("query", sections=_sections(uuid.UUID(int=0), rng, ["query"]))
+    _same_semantic(semantic_pool(query, pool), [semantic(query, c) for c in pool])
+
+
+def _same_semantic(pool: list[Semantic], pairs: list[Semantic]) -> None:
+    # One product for the pool or one per pair: the same sums, added in another order by
+    # the matrix library, so equal up to float32 rounding.
+    assert [value for value, _ in pool] == pytest.approx([value for value, _ in pairs], abs=1e-6)
+    assert [section for _, section in pool] == [section for _, section in pairs]
