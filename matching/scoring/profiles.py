@@ -61,16 +61,19 @@ class Mention(NamedTuple):
 
 
 def _mentions(session: Session, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mention]]:
-    out: dict[uuid.UUID, list[Mention]] = {}
+    ids = list(owner_ids)
     rows = binary_rows(
         session,
-        "SELECT owner_id, kind, uri, label, field, evidence FROM concept_mentions"
-        " WHERE owner_id = ANY(%s) ORDER BY id",
-        (list(owner_ids),),
+        # Owners by their place in ``ids``, as in ``sections_of``.
+        "SELECT pool.place, m.kind, m.uri, m.label, m.field, m.evidence"
+        " FROM unnest(%s::uuid[]) WITH ORDINALITY AS pool(id, place)"
+        " JOIN concept_mentions m ON m.owner_id = pool.id ORDER BY pool.place, m.id",
+        (ids,),
     )
-    for row in rows:
-        mention = Mention(*row)
-        out.setdefault(mention.owner_id, []).append(mention)
+    out: dict[uuid.UUID, list[Mention]] = {}
+    for place, kind, uri, label, field_, evidence in rows:
+        owner_id = ids[place - 1]
+        out.setdefault(owner_id, []).append(Mention(owner_id, kind, uri, label, field_, evidence))
     return out
 
 
