@@ -141,11 +141,12 @@ class Post(IdMixin, TimestampMixin, Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     title: Mapped[str] = mapped_column(String(300))
-    text: Mapped[str] = mapped_column(Text)
+    # The message and the tracked link as sent, set when it is first sent.
+    text: Mapped[str | None] = mapped_column(Text)
     link_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("tracked_links.id", ondelete="SET NULL")
     )
-    link_url: Mapped[str] = mapped_column(Text)
+    link_url: Mapped[str | None] = mapped_column(Text)
     platform_id: Mapped[str | None] = mapped_column(String(300))
     platform_url: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
