@@ -69,7 +69,7 @@ class PostingChannel(IdMixin, TimestampMixin, Base):
 
 
 class PostingRule(IdMixin, TimestampMixin, Base):
-    """"When a vacancy opens, post it to these channels" and, optionally, "post it again
+    """ "When a vacancy opens, post it to these channels" and, optionally, "post it again
     after ``repost_after_days`` if it has fewer than ``repost_below_applications``
     applications"."""
 

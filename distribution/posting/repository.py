@@ -194,10 +194,10 @@ def expired_live_posts(session: Session, now: datetime, limit: int) -> list[Post
     )
 
 
-def repost_candidates(session: Session, now: datetime, limit: int) -> list[tuple[Post, int]]:
-    """The latest published post of each public vacancy, channel and repost rule whose
-    rule's wait has passed, with the vacancy's application count; the caller applies the
-    threshold and the round limit."""
+def repost_candidates(session: Session, now: datetime, limit: int) -> list[Post]:
+    """The latest round of each public vacancy on each channel, published by a repost rule
+    whose wait has passed, while the vacancy has fewer applications than the rule's
+    threshold and the rule allows another round."""
     latest = (
         select(
             Post.id,
@@ -215,21 +215,23 @@ def repost_candidates(session: Session, now: datetime, limit: int) -> list[tuple
         .scalar_subquery()
     )
     wait = func.make_interval(0, 0, 0, PostingRule.repost_after_days)
-    rows = session.execute(
-        select(Post, applications)
-        .join(latest, and_(latest.c.id == Post.id, latest.c.rank == 1))
-        .join(PostingRule, PostingRule.id == Post.rule_id)
-        .join(Vacancy, Vacancy.id == Post.vacancy_id)
-        .where(
-            Post.status == "published",
-            PostingRule.enabled,
-            PostingRule.repost_after_days.is_not(None),
-            Post.round < PostingRule.max_rounds,
-            Post.published_at + wait <= now,
-            Vacancy.status == "open",
-            or_(Vacancy.valid_through.is_(None), Vacancy.valid_through > now),
+    return list(
+        session.scalars(
+            select(Post)
+            .join(latest, and_(latest.c.id == Post.id, latest.c.rank == 1))
+            .join(PostingRule, PostingRule.id == Post.rule_id)
+            .join(Vacancy, Vacancy.id == Post.vacancy_id)
+            .where(
+                Post.status == "published",
+                PostingRule.enabled,
+                PostingRule.repost_after_days.is_not(None),
+                Post.round < PostingRule.max_rounds,
+                Post.published_at + wait <= now,
+                applications < PostingRule.repost_below_applications,
+                Vacancy.status == "open",
+                or_(Vacancy.valid_through.is_(None), Vacancy.valid_through > now),
+            )
+            .order_by(Post.published_at)
+            .limit(limit)
         )
-        .order_by(Post.published_at)
-        .limit(limit)
     )
-    return [(row[0], int(row[1])) for row in rows]

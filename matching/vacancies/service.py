@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from distribution.posting import service as posting
 from integration.events import service as events
 from matching.documents.language import detect_language
 from matching.indexing.repository import delete_derived
@@ -99,6 +100,8 @@ def create(session: Session, organisation_id: UUID, payload: VacancyCreate) -> V
     with unique_write(session, vacancy, conflict):
         session.add(vacancy)
     _emit(session, "vacancy.created", vacancy)
+    # An open vacancy goes out on the organisation's on-open posting rules.
+    posting.vacancy_written(session, vacancy, None)
     return vacancy
 
 
@@ -106,6 +109,7 @@ def update(
     session: Session, organisation_id: UUID, vacancy_id: UUID, payload: VacancyUpdate
 ) -> Vacancy:
     vacancy = get(session, organisation_id, vacancy_id)
+    previous_status = vacancy.status
     changes = payload.model_dump(exclude_unset=True)
     # Keep the validated objects (URLs, nested models) rather than their dumps.
     data = {key: getattr(payload, key) for key in changes}
@@ -121,6 +125,8 @@ def update(
         if language_cleared or text_changed:
             _detect(vacancy)
     _emit(session, "vacancy.updated", vacancy)
+    # Opened: posted by the on-open rules; closed or expired: its posts are withdrawn.
+    posting.vacancy_written(session, vacancy, previous_status)
     return vacancy
 
 
@@ -129,6 +135,8 @@ def delete(session: Session, organisation_id: UUID, vacancy_id: UUID) -> None:
     events.record(
         session, organisation_id, "vacancy.deleted", "vacancy", record.id, {"id": str(record.id)}
     )
+    # The posts outlive the vacancy (their vacancy_id becomes null) until withdrawn.
+    posting.vacancy_closed(session, organisation_id, record.id)
     delete_derived(session, record.id)
     session.delete(record)
     session.flush()

@@ -24,7 +24,9 @@ _BOARDS = (
     "'indeed', 'google', 'nationalevacaturebank', 'werk.nl', 'jooble', 'adzuna', "
     "'careerjet', 'jobbird', 'feed'"
 )
-_POSTS = "'linkedin_page', 'facebook_page', 'x_account', 'slack', 'teams', 'webhook', 'mailing_list'"
+_POSTS = (
+    "'linkedin_page', 'facebook_page', 'x_account', 'slack', 'teams', 'webhook', 'mailing_list'"
+)
 _KINDS = "'linkedin', 'facebook', 'x', 'slack', 'teams', 'webhook', 'email'"
 _STATUSES = (
     "'scheduled', 'publishing', 'published', 'updating', 'withdrawing', 'withdrawn', 'failed'"
