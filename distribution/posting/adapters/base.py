@@ -127,15 +127,22 @@ def check(response: httpx.Response, platform: str) -> httpx.Response:
     raise error
 
 
+def request(
+    client: httpx.Client, platform: str, method: str, url: str, **kwargs: object
+) -> httpx.Response:
+    """One request, whatever its status; transport failures (refused, reset, timed out)
+    are temporary."""
+    try:
+        return client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except httpx.HTTPError as exc:
+        raise TemporaryError(f"{platform} not reached: {type(exc).__name__}: {exc}"[:500]) from exc
+
+
 def send(
     client: httpx.Client, platform: str, method: str, url: str, **kwargs: object
 ) -> httpx.Response:
-    """One request; transport failures (refused, reset, timed out) are temporary."""
-    try:
-        response = client.request(method, url, **kwargs)  # type: ignore[arg-type]
-    except httpx.HTTPError as exc:
-        raise TemporaryError(f"{platform} not reached: {type(exc).__name__}: {exc}"[:500]) from exc
-    return check(response, platform)
+    """One request, and its success or typed error."""
+    return check(request(client, platform, method, url, **kwargs), platform)
 
 
 def delete(client: httpx.Client, platform: str, url: str, headers: dict[str, str]) -> None:

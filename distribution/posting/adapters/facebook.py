@@ -1,6 +1,11 @@
 """Facebook Graph API, Pages: a link post on the page's feed with a page access token
 (sent as ``Authorization: Bearer``, never in the URL, so it stays out of access logs).
 
+The Graph API answers most errors with HTTP 400 and says what went wrong in
+``{"error": {"message", "type", "code"}}``: an invalid or expired token (code 190 and the
+other OAuth codes) or a missing permission (10, 200-299) is a credentials error, the
+throttling codes (4, 17, 32, 613) a rate limit.
+
 Publish ``POST /{version}/{page-id}/feed`` (``{"id": "{page-id}_{post-id}"}``); update
 ``POST /{version}/{post-id}`` with the new message; withdraw ``DELETE /{version}/{post-id}``.
 """
@@ -11,13 +16,18 @@ import httpx
 
 from distribution.posting.adapters.base import (
     Content,
+    CredentialsRejectedError,
     PermanentError,
     Published,
-    delete,
-    send,
+    RateLimitedError,
+    check,
+    request,
+    retry_at,
 )
 
 BASE_URL = "https://graph.facebook.com"
+_OAUTH_CODES = {102, 190, 10}
+_THROTTLE_CODES = {4, 17, 32, 613}
 VERSION = "v21.0"
 
 
@@ -37,9 +47,7 @@ class FacebookAdapter:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def publish(self, content: Content) -> Published:
-        response = send(
-            self.client,
-            "Facebook",
+        response = self._send(
             "POST",
             f"{self.base}/{self.page_id}/feed",
             data={"message": content.text, "link": content.url},
@@ -51,9 +59,7 @@ class FacebookAdapter:
         return Published(post_id, f"https://www.facebook.com/{post_id}")
 
     def update(self, platform_id: str, content: Content) -> Published:
-        send(
-            self.client,
-            "Facebook",
+        self._send(
             "POST",
             f"{self.base}/{platform_id}",
             data={"message": content.text},
@@ -62,12 +68,30 @@ class FacebookAdapter:
         return Published(platform_id, f"https://www.facebook.com/{platform_id}")
 
     def withdraw(self, platform_id: str, content: Content) -> None:
-        delete(self.client, "Facebook", f"{self.base}/{platform_id}", self.headers)
+        try:
+            self._send("DELETE", f"{self.base}/{platform_id}", headers=self.headers)
+        except PermanentError as exc:
+            # Gone already (a retry after a lost answer, or deleted on the page by hand).
+            if exc.status != 404:
+                raise
+
+    def _send(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        response = request(self.client, "Facebook", method, url, **kwargs)
+        if response.status_code >= 400:
+            error = _json(response).get("error")
+            code = error.get("code") if isinstance(error, dict) else None
+            if isinstance(code, int):
+                said = f"Facebook answered HTTP {response.status_code}: {error}"[:500]
+                if code in _OAUTH_CODES or 200 <= code < 300:
+                    raise CredentialsRejectedError(said)
+                if code in _THROTTLE_CODES:
+                    raise RateLimitedError(said, retry_at(response))
+        return check(response, "Facebook")
 
 
 def _json(response: httpx.Response) -> dict[str, object]:
     try:
         data = response.json()
-    except ValueError as exc:
-        raise PermanentError("Facebook answered with something other than JSON") from exc
+    except ValueError:
+        return {}
     return data if isinstance(data, dict) else {}
