@@ -19,6 +19,7 @@ from distribution.posting.schemas import (
     ChannelUpdate,
     RuleCreate,
     RuleOut,
+    RuleUpdate,
 )
 
 router = APIRouter(prefix="/v1/posting", tags=["posting"], route_class=StrictJsonRoute)
@@ -142,16 +143,17 @@ def get_rule(rule_id: UUID, principal: DistributionRead, session: SessionDep) ->
     return service.rule_with_channels(session, rule)
 
 
-@router.put(
+@router.patch(
     "/rules/{rule_id}",
-    summary="Replace a cross-posting rule",
+    summary="Change a cross-posting rule",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def replace_rule(
-    rule_id: UUID, payload: RuleCreate, principal: DistributionWrite, session: SessionDep
+def update_rule(
+    rule_id: UUID, payload: RuleUpdate, principal: DistributionWrite, session: SessionDep
 ) -> RuleOut:
-    """Replace the rule; posts made already keep their round and text."""
-    rule = service.replace_rule(session, principal.organisation_id, rule_id, payload)
+    """Change the fields sent (`channels` replaces the list); posts made already keep
+    their round and text."""
+    rule = service.update_rule(session, principal.organisation_id, rule_id, payload)
     return service.rule_with_channels(session, rule)
 
 

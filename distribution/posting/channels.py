@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from distribution.posting import repository
@@ -18,6 +19,7 @@ from distribution.posting.schemas import (
     RuleChannel,
     RuleCreate,
     RuleOut,
+    RuleUpdate,
 )
 from integration.webhooks import targets
 from models import PostingChannel, PostingRule, PostingRuleChannel
@@ -244,12 +246,31 @@ def create_rule(session: Session, organisation_id: UUID, payload: RuleCreate) ->
     )
 
 
-def replace_rule(
-    session: Session, organisation_id: UUID, rule_id: UUID, payload: RuleCreate
+def update_rule(
+    session: Session, organisation_id: UUID, rule_id: UUID, payload: RuleUpdate
 ) -> PostingRule:
-    return _write_rule(
-        session, organisation_id, get_rule(session, organisation_id, rule_id), payload
+    """Change the fields sent; the result must still be a valid rule."""
+    rule = get_rule(session, organisation_id, rule_id)
+    current = rule_with_channels(session, rule).model_dump(
+        include={
+            "name",
+            "on_open",
+            "channels",
+            "repost_after_days",
+            "repost_below_applications",
+            "max_rounds",
+            "enabled",
+        }
     )
+    merged = current | payload.model_dump(exclude_unset=True)
+    try:
+        replacement = RuleCreate.model_validate(merged)
+    except PydanticValidationError as exc:
+        errors = [
+            FieldError(".".join(map(str, e["loc"])) or "body", e["msg"]) for e in exc.errors()
+        ]
+        raise ValidationFailedError("the rule would not be valid", errors=errors) from exc
+    return _write_rule(session, organisation_id, rule, replacement)
 
 
 def delete_rule(session: Session, organisation_id: UUID, rule_id: UUID) -> None:

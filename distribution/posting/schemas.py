@@ -145,6 +145,21 @@ class RuleCreate(StrictModel):
         return self
 
 
+class RuleUpdate(StrictModel):
+    """Fields left out keep their value; `channels` replaces the rule's channels. Set both
+    repost fields to null to stop reposting."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": False}]})
+
+    name: Name | None = None
+    on_open: bool | None = None
+    channels: list[RuleChannel] | None = Field(default=None, min_length=1, max_length=20)
+    repost_after_days: int | None = Field(default=None, ge=1, le=365)
+    repost_below_applications: int | None = Field(default=None, ge=1, le=100_000)
+    max_rounds: int | None = Field(default=None, ge=1, le=10)
+    enabled: bool | None = None
+
+
 class RuleOut(BaseModel):
     id: UUID
     name: str
@@ -181,19 +196,3 @@ class PostOut(BaseModel):
 
 class PostList(BaseModel):
     data: list[PostOut]
-
-
-class PublishRequest(StrictModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"channel_ids": ["0193a9f0-0000-7000-8000-000000000001"]}]}
-    )
-
-    channel_ids: list[UUID] = Field(min_length=1, max_length=20)
-
-
-class WithdrawRequest(StrictModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
-
-    channel_ids: list[UUID] | None = Field(
-        default=None, max_length=20, description="Leave out to withdraw from every channel."
-    )
