@@ -30,6 +30,7 @@ from tests.distribution.platform import (
 )
 from tests.distribution.smtp import SmtpServer
 
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"}
 SECRET = "whsec_" + "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5"
 
 
@@ -194,6 +195,29 @@ def test_open_post_close_withdraw_end_to_end(
 
     feed = org.client.get(f"/feeds/{org.slug}/jobs.xml?board=indeed")
     assert "Developer digitale collecties" in feed.text
+
+    # Someone follows the LinkedIn post and applies: the funnel and attribution show the
+    # organisation's own LinkedIn page as the channel.
+    code = urls["linkedin"].rsplit("/", 1)[1]
+    followed = org.client.get(f"/r/{code}", headers=BROWSER, follow_redirects=False)
+    assert followed.status_code == 302
+    assert "utm_source=linkedin_page" in followed.headers["location"]
+    org.post(
+        "/v1/applications",
+        {
+            "vacancy_id": vacancy["id"],
+            "candidate": {"name": "Eva de Vries", "email": f"eva.{code}@example.org"},
+            "ref": code,
+            "consent": True,
+        },
+    )
+    funnel = org.get(f"/v1/vacancies/{vacancy['id']}/funnel")
+    lines = {line["channel"]: line for line in funnel["channels"]}
+    assert (lines["linkedin_page"]["clicks"], lines["linkedin_page"]["applications"]) == (1, 1)
+    credit = org.get(f"/v1/vacancies/{vacancy['id']}/attribution")
+    assert [(c["channel"], c["applications"]) for c in credit["channels"]] == [
+        ("linkedin_page", 1.0)
+    ]
 
     org.patch(f"/v1/vacancies/{vacancy['id']}", {"status": "closed"})
     assert {p["status"] for p in posts(org, vacancy["id"]).values()} == {"withdrawing"}
