@@ -557,3 +557,35 @@ def test_rules_and_manual_posting_api(
     assert client.delete(f"/v1/posting/rules/{rule['id']}", headers=org.headers).status_code == 204
     gone = client.delete(f"/v1/posting/channels/{channel['id']}", headers=org.headers)
     assert gone.status_code == 204
+
+
+def test_a_new_title_edits_the_published_posts(
+    org: Org, platform: Platform, db: Session, work: Any
+) -> None:
+    linkedin = _channel(db, org, platform, "linkedin", author="urn:li:organization:9")
+    x = _channel(db, org, platform, "x")
+    db.commit()
+    vacancy = org.post("/v1/vacancies", vacancy_body("Archivaris"))
+    for channel in (linkedin, x):
+        org.post(f"/v1/vacancies/{vacancy['id']}/posts/{channel.id}", None, 202)
+    assert work() == 2
+    before = posts(org, vacancy["id"])
+
+    org.patch(f"/v1/vacancies/{vacancy['id']}", {"title": "Senior archivaris"})
+    assert {p["status"] for p in posts(org, vacancy["id"]).values()} == {"updating"}
+    assert work() == 2
+    after = posts(org, vacancy["id"])
+    assert {p["status"] for p in after.values()} == {"published"}
+    urn = before["linkedin"]["platform_id"]
+    (update,) = platform.calls("POST", "/rest/posts/")
+    assert update.path == "/rest/posts/" + urn.replace(":", "%3A")
+    assert update.headers["x-restli-method"] == "PARTIAL_UPDATE"
+    assert "Senior archivaris" in update.json()["patch"]["$set"]["commentary"]
+    assert after["linkedin"]["platform_id"] == urn
+    # X cannot edit: the old post is deleted and the new one's id stored.
+    assert [c.path for c in platform.calls("DELETE")] == [f"/2/tweets/{before['x']['platform_id']}"]
+    assert after["x"]["platform_id"] != before["x"]["platform_id"]
+    assert "Senior archivaris" in after["x"]["text"]
+    # Unchanged vacancies leave their posts alone.
+    org.patch(f"/v1/vacancies/{vacancy['id']}", {"description": "Nieuw."})
+    assert {p["status"] for p in posts(org, vacancy["id"]).values()} == {"published"}
