@@ -165,14 +165,16 @@ def withdraw_posts(session: Session, posts: Iterable[Post], now: datetime) -> in
 
 
 def vacancy_written(
-    session: Session, vacancy: Vacancy, previous_status: str | None, now: datetime | None = None
+    session: Session, vacancy: Vacancy, was_public: bool | None, now: datetime | None = None
 ) -> None:
-    """What follows a write of a vacancy (create, change): it opened, so the on-open
-    rules post it; it is no longer public (closed, draft, past its closing date), so its
-    posts are withdrawn; it stayed public with a new title, so its posts are edited."""
+    """What follows a write of a vacancy (create: ``was_public`` None; change: whether it
+    was public before). It became public (created open, opened, its closing date moved
+    into the future), so the on-open rules post it; it is not public (closed, draft, past
+    its closing date), so its posts are withdrawn; it stayed public with a new title, so
+    its posts are edited."""
     now = now or utcnow()
     if vacancy.is_public(now):
-        if previous_status != "open":
+        if not was_public:
             on_open(session, vacancy, now)
             return
         changed = [
@@ -188,7 +190,7 @@ def vacancy_written(
             session.flush()
             _kick(session)
         return
-    if previous_status is not None:
+    if was_public is not None:
         vacancy_closed(session, vacancy.organisation_id, vacancy.id, now)
 
 

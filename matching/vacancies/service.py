@@ -16,6 +16,7 @@ from matching.records import location_columns, location_out, plain
 from matching.vacancies import repository
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
 from models import Vacancy
+from models.base import utcnow
 from models.db import unique_write
 from runtime.errors import ConflictError, NotFoundError
 
@@ -109,7 +110,7 @@ def update(
     session: Session, organisation_id: UUID, vacancy_id: UUID, payload: VacancyUpdate
 ) -> Vacancy:
     vacancy = get(session, organisation_id, vacancy_id)
-    previous_status = vacancy.status
+    was_public = vacancy.is_public(utcnow())
     changes = payload.model_dump(exclude_unset=True)
     # Keep the validated objects (URLs, nested models) rather than their dumps.
     data = {key: getattr(payload, key) for key in changes}
@@ -126,7 +127,7 @@ def update(
             _detect(vacancy)
     _emit(session, "vacancy.updated", vacancy)
     # Opened: posted by the on-open rules; closed or expired: its posts are withdrawn.
-    posting.vacancy_written(session, vacancy, previous_status)
+    posting.vacancy_written(session, vacancy, was_public)
     return vacancy
 
 

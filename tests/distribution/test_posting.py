@@ -242,6 +242,20 @@ def test_open_post_close_withdraw_end_to_end(
     assert "Developer digitale collecties" not in feed.text
     # Nothing more is due.
     assert work() == 0
+    # Opened again: a new round on every channel, on the same tracked links.
+    org.patch(f"/v1/vacancies/{vacancy['id']}", {"status": "open"})
+    rounds = org.get(f"/v1/vacancies/{vacancy['id']}/posts")["data"]
+    assert (
+        sorted((p["round"], p["status"]) for p in rounds)
+        == [(1, "withdrawn")] * 7 + [(2, "scheduled")] * 7
+    )
+    assert work() == 7
+    again = {
+        p["channel_kind"]: p
+        for p in org.get(f"/v1/vacancies/{vacancy['id']}/posts")["data"]
+        if p["round"] == 2
+    }
+    assert {kind: p["url"] for kind, p in again.items()} == urls
 
 
 def _channel(db: Session, org: Org, platform: Platform, kind: str, **config: Any) -> PostingChannel:
