@@ -31,6 +31,7 @@ from distribution.posting import repository
 from distribution.posting.adapters.base import (
     Content,
     CredentialsRejectedError,
+    PermanentError,
     PostingError,
     Published,
     RateLimitedError,
@@ -141,9 +142,13 @@ def claim(session: Session, now: datetime, settings: Settings) -> tuple[list[Job
             _finish_withdrawal(post, now)
             continue
         if action != "withdraw" and vacancy is None:
-            # Deleted before it was posted: nothing to take down.
-            _finish_withdrawal(post, now)
-            continue
+            if post.platform_id is None:
+                # Deleted before it was posted: nothing to take down.
+                _finish_withdrawal(post, now)
+                continue
+            # Deleted by something other than the vacancy service: take the post down.
+            action = "withdraw"
+            post.status = "withdrawing"
         language = None
         if action != "withdraw":
             assert vacancy is not None
@@ -188,6 +193,11 @@ def perform(job: Job, client: httpx.Client, settings: Settings) -> Published | P
         return None
     except PostingError as error:
         return error
+    except Exception as exc:
+        # A fault of ours (a setting of an unexpected shape, a bug): the post fails with
+        # the error shown rather than being leased and retried for ever.
+        logger.exception("post %s: %s failed", job.post_id, job.action)
+        return PermanentError(f"internal error: {type(exc).__name__}")
 
 
 def _finish_withdrawal(post: Post, now: datetime) -> None:
