@@ -182,8 +182,10 @@ def perform(job: Job, client: httpx.Client, settings: Settings) -> Published | P
     """One call to the platform; the answer, or the error it raised."""
     if job.blocked is not None:
         return PostingError(job.blocked)
-    adapter = build(job.channel, client, smtp_url=settings.smtp_url, smtp_from=settings.smtp_from)
     try:
+        adapter = build(
+            job.channel, client, smtp_url=settings.smtp_url, smtp_from=settings.smtp_from
+        )
         if job.action == "publish":
             return adapter.publish(job.content)
         assert job.platform_id is not None

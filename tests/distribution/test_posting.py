@@ -603,3 +603,26 @@ def test_a_new_title_edits_the_published_posts(
     # Unchanged vacancies leave their posts alone.
     org.patch(f"/v1/vacancies/{vacancy['id']}", {"description": "Nieuw."})
     assert {p["status"] for p in posts(org, vacancy["id"]).values()} == {"published"}
+
+
+def test_posts_that_cannot_be_sent_fail_visibly(
+    org: Org, platform: Platform, db: Session, session_factory: sessionmaker[Session], work: Any
+) -> None:
+    # A LinkedIn channel without its author (written around the API's checks) and an X
+    # channel whose token was removed after its post was scheduled.
+    broken = _channel(db, org, platform, "linkedin")
+    emptied = _channel(db, org, platform, "x")
+    vacancy = _vacancy(db, org)
+    first, second = service.publish(db, org.id, vacancy.id, [broken.id, emptied.id])
+    emptied.credentials = {}
+    db.commit()
+    assert work() == 2
+    assert platform.calls() == []
+    failed = _post(session_factory, first.id)
+    assert (failed.status, failed.last_error) == ("failed", "publish: internal error: KeyError")
+    failed = _post(session_factory, second.id)
+    assert failed.status == "failed"
+    assert failed.last_error == "publish: the channel has no access_token configured"
+    shown = org.get(f"/v1/posting/channels/{emptied.id}")
+    assert shown["usable"] is False
+    assert shown["last_error"] == failed.last_error
