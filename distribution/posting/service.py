@@ -28,6 +28,7 @@ from runtime.errors import FieldError, NotFoundError, ValidationFailedError
 from runtime.outbox import enqueue
 
 RUN_TASK = "distribution.posting.run"
+_KICKED = "posting_kicked"
 SWEEP_BATCH = 500
 
 
@@ -59,7 +60,12 @@ def post_out(post: Post, channel: PostingChannel) -> PostOut:
 
 
 def _kick(session: Session) -> None:
-    # The delivery job, handed to the broker once this transaction commits.
+    """The delivery job, handed to the broker once this transaction commits; one per
+    transaction, however many vacancies it wrote (a bulk import writes thousands)."""
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_KICKED) is transaction:
+        return
+    session.info[_KICKED] = transaction
     enqueue(session, RUN_TASK)
 
 

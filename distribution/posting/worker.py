@@ -38,11 +38,13 @@ from distribution.posting.adapters.base import (
     TemporaryError,
 )
 from distribution.posting.adapters.registry import KINDS, build, missing_credentials, urls_of
+from distribution.posting.service import RUN_TASK
 from distribution.posting.text import cut, render, x_length
 from integration.webhooks import targets
 from models import Post, PostingChannel, PostingRuleChannel, TrackedLink, Vacancy
 from models.base import utcnow
 from models.db import transaction
+from runtime.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -244,11 +246,11 @@ def record(
         _finish_withdrawal(post, now)
     elif isinstance(outcome, RateLimitedError):
         post.next_attempt_at = outcome.retry_at
-        _back_in_line(post)
+        _back_in_line(session, post)
     elif isinstance(outcome, TemporaryError) and post.attempts + 1 < MAX_ATTEMPTS:
         post.attempts += 1
         post.next_attempt_at = now + BACKOFF * 2 ** (post.attempts - 1)
-        _back_in_line(post)
+        _back_in_line(session, post)
     else:
         post.attempts += 1
         post.status = "failed"
@@ -260,9 +262,12 @@ def record(
     session.flush()
 
 
-def _back_in_line(post: Post) -> None:
+def _back_in_line(session: Session, post: Post) -> None:
     if post.status == "publishing":
         post.status = "scheduled"
+    # A run at the retry's time (the outbox hands it over when due); the periodic sweep
+    # would find the post as well, within 30 s.
+    enqueue(session, RUN_TASK, eta=post.next_attempt_at)
 
 
 def run(

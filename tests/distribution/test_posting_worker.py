@@ -1,7 +1,8 @@
 """Posting through a real Celery worker and beat on the embedded broker: a vacancy opened
 through the API goes out on the rule's channel by the job its write enqueued (after
-commit), a rate-limited first attempt is retried by the periodic sweep at the platform's
-Retry-After, and closing the vacancy deletes the post. Committed data, removed after."""
+commit), a rate-limited first attempt is retried at the platform's Retry-After (a job due
+then, handed over by the outbox relay, with the periodic sweep as the fallback), and
+closing the vacancy deletes the post. Committed data, removed after."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_a_worker_posts_retries_and_withdraws(
             wait_for(
                 lambda: _post(live, vacancy["id"])["status"] == "published",
                 120,
-                "the retry by the periodic sweep",
+                "the retry after Retry-After",
             )
             published = _post(live, vacancy["id"])
             assert published["url"].startswith(f"{PUBLIC}/r/")
