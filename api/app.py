@@ -34,6 +34,8 @@ from api.routers import (
     health,
     imports,
     matches,
+    posting,
+    posts,
     redirect,
     reports,
     rewards,
@@ -150,6 +152,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(audit.router)
     app.include_router(feeds.router)
+    app.include_router(posting.router)
+    app.include_router(posts.router)
     app.include_router(jobs.router)
     app.include_router(share.router)
     app.include_router(dashboard_login.router)

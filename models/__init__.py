@@ -13,6 +13,7 @@ from models.link import Click, TrackedLink
 from models.matching import ConceptMention, SectionEmbedding
 from models.organisation import ApiKey, Organisation
 from models.outbox import OutboxJob
+from models.posting import Post, PostingChannel, PostingRule, PostingRuleChannel
 from models.reward import RewardEntry, RewardPolicy
 from models.taxonomy import Taxonomy, TaxonomyConcept, TaxonomyLabel
 from models.vacancy import Vacancy
@@ -38,6 +39,10 @@ __all__ = [
     "Notification",
     "Organisation",
     "OutboxJob",
+    "Post",
+    "PostingChannel",
+    "PostingRule",
+    "PostingRuleChannel",
     "RewardEntry",
     "RewardPolicy",
     "SectionEmbedding",

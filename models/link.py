@@ -40,7 +40,18 @@ FeedBoard = Literal[
     "feed",
 ]
 FEED_BOARDS: tuple[str, ...] = get_args(FeedBoard)
-LINK_CHANNELS = (*SHARE_CHANNELS, "direct", *FEED_BOARDS)
+# The organisation's own posts (models/posting.py POST_LINK_CHANNELS), one link per vacancy
+# and posting channel.
+POST_CHANNELS = (
+    "linkedin_page",
+    "facebook_page",
+    "x_account",
+    "slack",
+    "teams",
+    "webhook",
+    "mailing_list",
+)
+LINK_CHANNELS = (*SHARE_CHANNELS, "direct", *FEED_BOARDS, *POST_CHANNELS)
 # Partial unique index of feed links: one per vacancy and board.
 FEED_LINK_WHERE = "parent_id IS NULL AND campaign_id IS NULL AND employee_id IS NULL AND " + one_of(
     "channel", FEED_BOARDS

@@ -11,6 +11,7 @@ TASK_MODULES = [
     "distribution.campaigns.tasks",
     "distribution.employees.tasks",
     "distribution.rewards.tasks",
+    "distribution.posting.tasks",
     "integration.webhooks.tasks",
     "integration.imports.tasks",
     "matching.retrieval.tasks",
@@ -28,12 +29,15 @@ BEAT_SCHEDULE = {
     "resume-imports": {"task": "integration.imports.resume", "schedule": 60.0},
     # Hourly, so a retention ends within the hour it was promised for.
     "enforce-retention": {"task": "trust.privacy.retention", "schedule": 3600.0},
+    # Expired vacancies' posts, reposts, and retries whose time came (429, 5xx).
+    "sweep-posts": {"task": "distribution.posting.sweep", "schedule": 30.0},
 }
 
 
 # Queues by kind of work, so each kind can have workers of its own (docs/scaling.md):
-# encoding is CPU-bound and slow, fan-out waits on mail servers, webhooks on receivers, and
-# a long import must not hold up a campaign. `talentmesh worker` takes all of them unless
+# encoding is CPU-bound and slow, fan-out waits on mail servers, webhooks on receivers,
+# posting on social platforms' APIs (and their rate limits), and a long import must not
+# hold up a campaign. `talentmesh worker` takes all of them unless
 # told otherwise (--queues). Anything not listed goes to the default queue.
 DEFAULT_QUEUE = "celery"
 TASK_QUEUES: dict[str, tuple[str, ...]] = {
@@ -49,6 +53,7 @@ TASK_QUEUES: dict[str, tuple[str, ...]] = {
         "distribution.send_reminders",
     ),
     "webhooks": ("integration.webhooks.deliver", "integration.webhooks.dispatch"),
+    "posting": ("distribution.posting.run", "distribution.posting.sweep"),
 }
 QUEUES = (DEFAULT_QUEUE, *TASK_QUEUES)
 

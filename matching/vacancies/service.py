@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from distribution.posting import service as posting
 from integration.events import service as events
 from matching.documents.language import detect_language
 from matching.indexing.repository import delete_derived
@@ -15,6 +16,7 @@ from matching.records import location_columns, location_out, plain
 from matching.vacancies import repository
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
 from models import Vacancy
+from models.base import utcnow
 from models.db import unique_write
 from runtime.errors import ConflictError, NotFoundError
 
@@ -99,6 +101,8 @@ def create(session: Session, organisation_id: UUID, payload: VacancyCreate) -> V
     with unique_write(session, vacancy, conflict):
         session.add(vacancy)
     _emit(session, "vacancy.created", vacancy)
+    # An open vacancy goes out on the organisation's on-open posting rules.
+    posting.vacancy_written(session, vacancy, None)
     return vacancy
 
 
@@ -106,6 +110,7 @@ def update(
     session: Session, organisation_id: UUID, vacancy_id: UUID, payload: VacancyUpdate
 ) -> Vacancy:
     vacancy = get(session, organisation_id, vacancy_id)
+    was_public = vacancy.is_public(utcnow())
     changes = payload.model_dump(exclude_unset=True)
     # Keep the validated objects (URLs, nested models) rather than their dumps.
     data = {key: getattr(payload, key) for key in changes}
@@ -121,6 +126,8 @@ def update(
         if language_cleared or text_changed:
             _detect(vacancy)
     _emit(session, "vacancy.updated", vacancy)
+    # Opened: posted by the on-open rules; closed or expired: its posts are withdrawn.
+    posting.vacancy_written(session, vacancy, was_public)
     return vacancy
 
 
@@ -129,6 +136,8 @@ def delete(session: Session, organisation_id: UUID, vacancy_id: UUID) -> None:
     events.record(
         session, organisation_id, "vacancy.deleted", "vacancy", record.id, {"id": str(record.id)}
     )
+    # The posts outlive the vacancy (their vacancy_id becomes null) until withdrawn.
+    posting.vacancy_closed(session, organisation_id, record.id)
     delete_derived(session, record.id)
     session.delete(record)
     session.flush()

@@ -27,6 +27,8 @@ def test_every_task_is_routed_by_kind() -> None:
     assert queue_of("integration.imports.run") == "embedding"
     assert queue_of("distribution.send_batch") == "fanout"
     assert queue_of("integration.webhooks.deliver") == "webhooks"
+    assert queue_of("distribution.posting.run") == "posting"
+    assert queue_of("distribution.posting.sweep") == "posting"
     assert queue_of("talentmesh.outbox.relay") == DEFAULT_QUEUE
 
 

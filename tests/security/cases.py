@@ -26,6 +26,8 @@ PARAMS = {
     "endpoint_id": "endpoint_id",
     "delivery_id": "delivery_id",
     "import_id": "import_id",
+    "channel_id": "channel_id",
+    "rule_id": "rule_id",
 }
 # A finished import cannot be cancelled by anyone: use the queued one, so that a cancel
 # which wrongly went through would show.
@@ -42,6 +44,8 @@ VIEWS = {
     "endpoint_id": "/v1/webhooks/{endpoint_id}",
     "delivery_id": "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}",
     "import_id": "/v1/imports/{import_id}",
+    "channel_id": "/v1/posting/channels/{channel_id}",
+    "rule_id": "/v1/posting/rules/{rule_id}",
 }
 
 PUBLIC = {
@@ -127,6 +131,10 @@ CALLS: dict[str, Callable[[World], Request]] = {
     "POST /v1/applications": _application,
     "POST /v1/search/candidates": lambda own: {"json": {"query": "Python linked data"}},
     "GET /v1/events": lambda own: {"params": {"limit": 500}},
+    # A rule names the caller's own channels.
+    "POST /v1/posting/rules": lambda own: {
+        "json": {"name": f"Herhalen {own.tag}", "channels": [{"channel_id": own.channel_id}]}
+    },
 }
 # Reads whose answer holds no text of the caller's own world to look for.
 WITHOUT_OWN_TEXT = {
@@ -196,6 +204,21 @@ REFERENCES = [
                 "audience": {"type": "employee_ids", "employee_ids": [a.employee_id]},
                 "channels": ["linkedin"],
             },
+        },
+        NOT_THERE,
+    ),
+    Reference(
+        "POST /v1/posting/rules",
+        "body:channels.channel_id",
+        lambda a, b: {"json": {"name": "Vreemd", "channels": [{"channel_id": a.channel_id}]}},
+        NOT_THERE,
+    ),
+    Reference(
+        "PATCH /v1/posting/rules/{rule_id}",
+        "body:channels.channel_id",
+        lambda a, b: {
+            "url": f"/v1/posting/rules/{b.rule_id}",
+            "json": {"channels": [{"channel_id": a.channel_id}]},
         },
         NOT_THERE,
     ),

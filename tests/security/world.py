@@ -51,6 +51,9 @@ class World:
     reshare_code: str
     endpoint_id: str
     delivery_id: str
+    # An intranet webhook channel and an on-open rule posting to it: the vacancy has a post.
+    channel_id: str
+    rule_id: str
     # Run to the end, with a failed row in its error report.
     import_id: str
     # Still queued, so that a cancel which wrongly succeeded would show.
@@ -98,6 +101,28 @@ def build_world(
         201,
     )
     _ok(client.put("/v1/reward-policy", json={"amount": 750, "probation_days": 0}, headers=h))
+    # Before the vacancy, so that it opens with a post on the channel.
+    channel = _ok(
+        client.post(
+            "/v1/posting/channels",
+            json={
+                "kind": "webhook",
+                "name": f"Intranet {tag}",
+                "config": {"url": f"http://127.0.0.1:9/{tag}"},
+                "credentials": {"secret": f"geheim-{tag}"},
+            },
+            headers=h,
+        ),
+        201,
+    )
+    rule = _ok(
+        client.post(
+            "/v1/posting/rules",
+            json={"name": f"Nieuw {tag}", "channels": [{"channel_id": channel["id"]}]},
+            headers=h,
+        ),
+        201,
+    )
     idempotency_key = f"vacature-{tag}"
     vacancy = _ok(
         client.post(
@@ -219,6 +244,8 @@ def build_world(
         reshare_code=reshare["code"],
         endpoint_id=hook["id"],
         delivery_id=hook["ping_delivery_id"],
+        channel_id=channel["id"],
+        rule_id=rule["id"],
         import_id=done["id"],
         open_import_id=waiting["id"],
         vacancy_external_id=vacancy["external_id"],

@@ -1,0 +1,1 @@
+"""Posting vacancies to an organisation's own channels, and cross-posting rules."""

@@ -1,0 +1,1 @@
+"""One adapter per platform; ``base`` holds the interface and the typed errors."""
