@@ -22,13 +22,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
-from models.location import LocationMixin
+from models.location import LocationMixin, location_indexes
 from models.matching import IndexedMixin
 
 
 class Candidate(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     __tablename__ = "candidates"
     __table_args__ = (
+        *location_indexes("candidates"),
         UniqueConstraint("organisation_id", "external_id"),
         # NULLs are distinct in a unique constraint, so candidates without email never clash.
         UniqueConstraint("organisation_id", "email"),

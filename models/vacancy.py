@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin, TimestampMixin
-from models.location import LocationMixin
+from models.location import LocationMixin, location_indexes
 from models.matching import IndexedMixin
 
 # The types the API validates and the values the table's CHECK constraints allow, in one place.
@@ -51,6 +51,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 class Vacancy(IdMixin, TimestampMixin, LocationMixin, IndexedMixin, Base):
     __tablename__ = "vacancies"
     __table_args__ = (
+        *location_indexes("vacancies"),
         UniqueConstraint("organisation_id", "external_id"),
         Index(None, "organisation_id", "updated_at"),
         Index(None, "search_document", postgresql_using="gin"),
