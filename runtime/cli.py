@@ -165,7 +165,7 @@ def worker(
         str | None,
         typer.Option(
             help="Comma-separated queues to take work from: celery (default), embedding, "
-            "fanout, webhooks. Default: all of them."
+            "fanout, webhooks, posting. Default: all of them."
         ),
     ] = None,
 ) -> None:

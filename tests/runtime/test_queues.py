@@ -36,3 +36,10 @@ def test_worker_refuses_an_unknown_queue() -> None:
     result = CliRunner().invoke(cli, ["worker", "--queues", "embedding,mail"])
     assert result.exit_code != 0
     assert "unknown queues mail" in result.output
+
+
+def test_worker_help_names_every_queue() -> None:
+    result = CliRunner().invoke(cli, ["worker", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for queue in QUEUES:
+        assert queue in result.output, queue
