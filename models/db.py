@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -111,3 +112,16 @@ def binary_rows(session: Session, statement: str, params: Sequence[Any]) -> list
         cursor.execute(statement, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows
+
+
+def owner_rows(
+    session: Session, statement: str, owner_ids: Sequence[uuid.UUID], *params: Any
+) -> list[tuple[uuid.UUID, tuple[Any, ...]]]:
+    """Rows about a pool of owners, each with its owner, by ``binary_rows``. ``statement``
+    reads ``FROM unnest(%s::uuid[]) WITH ORDINALITY AS pool(id, place)`` (the ids are its
+    first parameter, ``params`` follow) and selects ``pool.place`` first: an int is free to
+    read and to group by, where a uuid per row cost a Python object, its hash and its
+    comparisons (a third of loading a 200-profile pool). An owner named twice counts once."""
+    ids = list(dict.fromkeys(owner_ids))
+    rows = binary_rows(session, statement, (ids, *params))
+    return [(ids[row[0] - 1], row[1:]) for row in rows]

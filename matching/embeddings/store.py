@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings.encoder import Vectors
 from matching.embeddings.sections import Section
 from models import SectionEmbedding
-from models.db import binary_rows
+from models.db import owner_rows
 
 OWNER_KINDS = ("candidate", "vacancy")
 # Measured recall@20 against exact search at this setting: see docs/benchmarks.md (2026-12-04).
@@ -174,24 +174,20 @@ def vectors_from_binary(values: Sequence[bytes]) -> np.ndarray:
 def sections_of(
     session: Session, owner_ids: Sequence[uuid.UUID], model: str
 ) -> dict[uuid.UUID, list[StoredSection]]:
-    ids = list(owner_ids)
-    # Rows name their owner by its place in ``ids``: an int is free to read and to group
-    # by, where a uuid per row cost a Python object, its hash and its comparisons (a third
-    # of loading a 200-profile pool).
-    rows = binary_rows(
+    rows = owner_rows(
         session,
         "SELECT pool.place, s.section, s.position, s.text, s.embedding"
         " FROM unnest(%s::uuid[]) WITH ORDINALITY AS pool(id, place)"
         " JOIN section_embeddings s ON s.owner_id = pool.id AND s.model = %s"
         " ORDER BY pool.place, s.id",
-        (ids, model),
+        owner_ids,
+        model,
     )
     out: dict[uuid.UUID, list[StoredSection]] = {}
     if not rows:
         return out
-    vectors = vectors_from_binary([row[4] for row in rows])
-    for (place, section, position, section_text, _), vector in zip(rows, vectors, strict=True):
-        owner_id = ids[place - 1]
+    vectors = vectors_from_binary([row[3] for _, row in rows])
+    for (owner_id, (section, position, section_text, _)), vector in zip(rows, vectors, strict=True):
         out.setdefault(owner_id, []).append(
             StoredSection(owner_id, section, position, section_text, vector)
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings.encoder import Vectors
 from matching.embeddings.store import StoredSection, sections_of
 from models import Candidate, Vacancy
-from models.db import binary_rows
+from models.db import owner_rows
 
 
 @dataclass(frozen=True)
@@ -61,19 +61,16 @@ class Mention(NamedTuple):
 
 
 def _mentions(session: Session, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mention]]:
-    ids = list(owner_ids)
-    rows = binary_rows(
+    rows = owner_rows(
         session,
-        # Owners by their place in ``ids``, as in ``sections_of``.
         "SELECT pool.place, m.kind, m.uri, m.label, m.field, m.evidence"
         " FROM unnest(%s::uuid[]) WITH ORDINALITY AS pool(id, place)"
         " JOIN concept_mentions m ON m.owner_id = pool.id ORDER BY pool.place, m.id",
-        (ids,),
+        owner_ids,
     )
     out: dict[uuid.UUID, list[Mention]] = {}
-    for place, kind, uri, label, field_, evidence in rows:
-        owner_id = ids[place - 1]
-        out.setdefault(owner_id, []).append(Mention(owner_id, kind, uri, label, field_, evidence))
+    for owner_id, row in rows:
+        out.setdefault(owner_id, []).append(Mention(owner_id, *row))
     return out
 
 
