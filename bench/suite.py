@@ -8,8 +8,13 @@ the machine, the versions, and one table of every row: figure, reference measure
 same run, ratio, and the bar from the performance issue.
 
     make bench                                   # --scale 100000
-    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.suite --scale 1000000 --stages matching
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.suite --scale 1000000 \
+        --stages matching-load,matching
     HF_HUB_OFFLINE=1 .venv/bin/python -m bench.suite --scale 2000 --quick   # a smoke run
+
+Generated profiles are kept in ``--data-dir`` by scale. A scale with no data of its own
+starts from a copy of the largest smaller scale kept there (profile i is the same at every
+scale), so a million-profile run after a 100,000-profile one loads 900,000.
 
 A stage that fails is reported with its log and the others still run; the exit status is 1
 when any stage failed.
@@ -49,8 +54,11 @@ class Stage:
     name: str
     what: str
     arguments: Callable[[Plan], list[str]]
-    timeout_s: float
+    timeout_s: float | Callable[[Plan], float]
     needs: tuple[str, ...] = ()  # programs on PATH
+
+    def timeout(self, plan: Plan) -> float:
+        return self.timeout_s(plan) if callable(self.timeout_s) else self.timeout_s
 
 
 # The generated profiles are embedded with the fast mode: the default model would need
@@ -81,7 +89,38 @@ def _matching_load(plan: Plan) -> list[str]:
         "30" if plan.quick else "60",
         "--raw-profiles",
         "100",
+        "--maintenance-work-mem",
+        maintenance_work_mem(plan.scale),
     ]
+
+
+def maintenance_work_mem(scale: int) -> str:
+    """Enough for the HNSW graph of the scale's non-skill section vectors (about 5.2 per
+    profile, about 1.8 kB each in the graph) to be built in memory: pgvector's build slows
+    several times once the graph spills. Capped well below the machine's 24 GiB."""
+    gigabytes = min(12, max(4, round(scale * 5.2 * 1.8e3 / 2**30 + 1)))
+    return f"{gigabytes}GB"
+
+
+def seed_from_smaller(plan: Plan) -> str | None:
+    """Start a scale's data from the largest smaller scale kept in the data dir: profile i is
+    the same at every scale, so the load goes on from there instead of from zero."""
+    target = _matching_dir(plan)
+    if target.exists():
+        return None
+    kept = [
+        (int(path.name.split("-")[1]), path)
+        for path in plan.data_dir.glob(f"matching-*-{DATA_MODEL}")
+        if path.name.split("-")[1].isdigit() and (path / "var").is_dir()
+    ]
+    smaller = [item for item in kept if item[0] < plan.scale]
+    if not smaller:
+        return None
+    scale, source = max(smaller)
+    # cp -a, not copytree: the database files must keep their owner (the embedded server's
+    # own system user when run as root) and modes, or the server refuses to start.
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
+    return f"{scale:,} profiles copied from {source.name}"
 
 
 def _matching(plan: Plan) -> list[str]:
@@ -149,8 +188,19 @@ def _api(plan: Plan) -> list[str]:
 
 STAGES: tuple[Stage, ...] = (
     Stage("embedding", "default model, fast mode and the indexing path", _embedding, 1200),
-    Stage("matching-load", "profiles generated and loaded at the scale", _matching_load, 3600),
-    Stage("matching", "match latency and HNSW recall at the scale", _matching, 1800),
+    Stage(
+        "matching-load",
+        "profiles generated and loaded at the scale",
+        _matching_load,
+        # About 170 profiles/s and the index build (docs/benchmarks.md), with room.
+        lambda plan: max(3600.0, plan.scale / 60),
+    ),
+    Stage(
+        "matching",
+        "match latency and HNSW recall at the scale",
+        _matching,
+        lambda plan: max(1800.0, plan.scale / 250),
+    ),
     Stage("redirect", "tracked-link redirect against a constant 302", _redirect, 600, ("wrk",)),
     Stage("fanout", "campaign fan-out, one worker", _fanout, 900),
     Stage("import", "bulk import against raw encoding", _import, 900),
@@ -232,7 +282,7 @@ def run_stage(stage: Stage, plan: Plan) -> tuple[list[Row], str]:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                timeout=stage.timeout_s,
+                timeout=stage.timeout(plan),
                 check=False,
             )
             status = process.returncode
@@ -284,6 +334,8 @@ def main() -> None:
         if stage.name not in chosen:
             continue
         print(f"[{stage.name}] {stage.what}; {load()}", flush=True)
+        if stage.name == "matching-load" and (seeded := seed_from_smaller(plan)):
+            print(f"[{stage.name}] starting from {seeded}", flush=True)
         stage_rows, outcome = run_stage(stage, plan)
         rows.extend(stage_rows)
         outcomes[stage.name] = outcome

@@ -10,6 +10,8 @@ from sqlalchemy import (
     ColumnElement,
     Text,
     and_,
+    any_,
+    bindparam,
     cast,
     exists,
     func,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session, defer
 
 from matching.indexing.service import ts_config
@@ -27,6 +30,12 @@ from matching.retrieval.terms import query_terms, tsquery_text
 from models import Candidate, ConceptMention, Vacancy
 
 Owner = type[Candidate] | type[Vacancy]
+
+
+def _among(model: Owner, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """``id = ANY(:ids)`` with the ids as one array parameter. ``IN`` renders one parameter
+    per id, and compiling and binding 200-300 of them cost a few ms of every match."""
+    return model.id == any_(bindparam("among", list(ids), type_=ARRAY(PG_UUID(as_uuid=True))))
 
 
 def _or_query(config: str, text: str) -> ColumnElement[object]:
@@ -102,7 +111,7 @@ def lexical(
         return []
     query = _or_query(config, text) if terms is None else cast(tsquery_text(terms), TSQUERY)
     rank = func.ts_rank_cd(model.search_document, query)
-    restrict = model.id.in_(within) if within is not None else true()
+    restrict = _among(model, within) if within is not None else true()
     rows = session.execute(
         select(model.id)
         .where(
@@ -149,7 +158,7 @@ def load(
             .options(defer(model.search_document))
             .where(
                 model.organisation_id == organisation_id,
-                model.id.in_(ids),
+                _among(model, ids),
                 filter_clause(model, filters),
             )
         ).all()

@@ -25,7 +25,14 @@ from matching.retrieval import repository, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
-from matching.scoring.scorer import Semantic, score, score_value, semantic, semantic_pool
+from matching.scoring.scorer import (
+    Semantic,
+    score,
+    score_value,
+    semantic,
+    semantic_pool,
+    skill_similarity_pool,
+)
 from models import Candidate, Vacancy
 
 # With at most this many owners passing the filters, they are scanned exactly instead.
@@ -137,24 +144,35 @@ def _rank(
 ) -> list[Scored]:
     cal = w.calibration(resources.encoder.name)
     isco = resources.isco_groups
+    similarities: Sequence[np.ndarray | None]
     if len({id(vacancy_side) for vacancy_side, _, _ in pairs}) == 1:
-        semantics = semantic_pool(pairs[0][0], [c for _, c, _ in pairs], cal)
+        pool = [c for _, c, _ in pairs]
+        semantics = semantic_pool(pairs[0][0], pool, cal)
+        similarities = skill_similarity_pool(pairs[0][0], pool)
     else:
         semantics = [semantic(v, c, cal) for v, c, _ in pairs]
+        similarities = [None] * len(pairs)
     scored = []
-    for (vacancy_side, candidate_side, owner), sem in zip(pairs, semantics, strict=True):
-        value = score_value(vacancy_side, candidate_side, isco, cal, sem)
+    for (vacancy_side, candidate_side, owner), sem, similarity in zip(
+        pairs, semantics, similarities, strict=True
+    ):
+        value = score_value(vacancy_side, candidate_side, isco, cal, sem, similarity)
         if value >= min_score:
-            explain = partial(_explain, vacancy_side, candidate_side, isco, cal, sem)
+            explain = partial(_explain, vacancy_side, candidate_side, isco, cal, sem, similarity)
             scored.append(Scored(owner, value, explain))
     scored.sort(key=lambda item: (-item.score, str(item.owner.id)))
     return scored
 
 
 def _explain(
-    vacancy: Side, candidate: Side, isco: dict[str, str], cal: w.Calibration, sem: Semantic
+    vacancy: Side,
+    candidate: Side,
+    isco: dict[str, str],
+    cal: w.Calibration,
+    sem: Semantic,
+    similarity: np.ndarray | None,
 ) -> dict[str, Any]:
-    return score(vacancy, candidate, isco, cal, sem)[1]
+    return score(vacancy, candidate, isco, cal, sem, similarity)[1]
 
 
 def _lexical_text(side: Side, title: str = "") -> str:

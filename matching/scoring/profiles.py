@@ -61,17 +61,21 @@ class Mention(NamedTuple):
 
 
 def _mentions(session: Session, owner_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Mention]]:
+    # One row per owner with its mentions as arrays (see sections_of).
     rows = owner_rows(
         session,
-        "SELECT pool.place, m.kind, m.uri, m.label, m.field, m.evidence"
+        "SELECT pool.place, array_agg(m.kind ORDER BY m.id), array_agg(m.uri ORDER BY m.id),"
+        " array_agg(m.label ORDER BY m.id), array_agg(m.field ORDER BY m.id),"
+        " array_agg(m.evidence ORDER BY m.id)"
         " FROM unnest(%s::uuid[]) WITH ORDINALITY AS pool(id, place)"
-        " JOIN concept_mentions m ON m.owner_id = pool.id ORDER BY pool.place, m.id",
+        " JOIN concept_mentions m ON m.owner_id = pool.id"
+        " GROUP BY pool.place ORDER BY pool.place",
         owner_ids,
     )
-    out: dict[uuid.UUID, list[Mention]] = {}
-    for owner_id, row in rows:
-        out.setdefault(owner_id, []).append(Mention(owner_id, *row))
-    return out
+    return {
+        owner_id: [Mention(owner_id, *columns) for columns in zip(*arrays, strict=True)]
+        for owner_id, arrays in rows
+    }
 
 
 def _skill_vectors(sections: list[StoredSection]) -> dict[str, Vectors]:

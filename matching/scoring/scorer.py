@@ -74,6 +74,22 @@ def semantic_pool(
     return out
 
 
+def skill_similarity_pool(vacancy: Side, candidates: Sequence[Side]) -> list[np.ndarray]:
+    """Label cosines of the vacancy's skills (rows) against each candidate's skills
+    (columns), ``-inf`` where either label has no vector, from one matrix product for the
+    pool. Per pair, one small dot product per skill pair cost more than the arithmetic."""
+    sizes = [len(candidate.skills) for candidate in candidates]
+    offered = [skill for candidate in candidates for skill in candidate.skills]
+    matrix = np.full((len(vacancy.skills), len(offered)), -np.inf, dtype=np.float32)
+    rows = [i for i, skill in enumerate(vacancy.skills) if skill.vector is not None]
+    columns = [j for j, skill in enumerate(offered) if skill.vector is not None]
+    if rows and columns:
+        ours = np.stack([vacancy.skills[i].vector for i in rows])  # type: ignore[misc]
+        theirs = np.stack([offered[j].vector for j in columns])  # type: ignore[misc]
+        matrix[np.ix_(rows, columns)] = ours @ theirs.T
+    return np.split(matrix, np.cumsum(sizes)[:-1], axis=1)
+
+
 def _exact(required: SkillRef, offered: list[SkillRef]) -> SkillRef | None:
     key = required.text.casefold()
     for skill in offered:
@@ -83,30 +99,34 @@ def _exact(required: SkillRef, offered: list[SkillRef]) -> SkillRef | None:
 
 
 def _closest(
-    required: SkillRef, offered: list[SkillRef], cal: w.Calibration
+    similarities: np.ndarray, offered: list[SkillRef], cal: w.Calibration
 ) -> tuple[SkillRef, float] | None:
-    if required.vector is None:
+    """The offered skill most similar to a required one (its row of similarities; the
+    first of equals), if similar enough to stand in for it."""
+    if not offered:
         return None
-    best: tuple[SkillRef, float] | None = None
-    for skill in offered:
-        if skill.vector is None:
-            continue
-        similarity = float(required.vector @ skill.vector)
-        if best is None or similarity > best[1]:
-            best = (skill, similarity)
-    if best is None or best[1] < cal.transfer:
+    best = int(np.argmax(similarities))
+    similarity = float(similarities[best])
+    if similarity == -np.inf or similarity < cal.transfer:
         return None
-    return best
+    return offered[best], similarity
 
 
 def skills(
-    vacancy: Side, candidate: Side, cal: w.Calibration = w.DEFAULT_CALIBRATION
+    vacancy: Side,
+    candidate: Side,
+    cal: w.Calibration = w.DEFAULT_CALIBRATION,
+    similarity: np.ndarray | None = None,
 ) -> tuple[float | None, dict[str, Any]]:
+    """Skill coverage; ``similarity`` is the pair's ``skill_similarity_pool`` matrix,
+    computed here when not given."""
     detail: dict[str, Any] = {"matched": [], "missing": [], "transferable": []}
     if not vacancy.skills:
         return None, detail
+    if similarity is None:
+        [similarity] = skill_similarity_pool(vacancy, [candidate])
     earned = possible = 0.0
-    for required in vacancy.skills:
+    for index, required in enumerate(vacancy.skills):
         weight = 1.0 if required.required else w.NICE_TO_HAVE_WEIGHT
         possible += weight
         exact = _exact(required, candidate.skills)
@@ -122,15 +142,15 @@ def skills(
                 }
             )
             continue
-        closest = _closest(required, candidate.skills, cal)
+        closest = _closest(similarity[index], candidate.skills, cal)
         if closest is not None:
-            stand_in, similarity = closest
-            earned += weight * w.TRANSFER_CREDIT * similarity
+            stand_in, cosine = closest
+            earned += weight * w.TRANSFER_CREDIT * cosine
             detail["transferable"].append(
                 {
                     "skill": required.text,
                     "candidate_skill": stand_in.text,
-                    "similarity": round(similarity, 3),
+                    "similarity": round(cosine, 3),
                     "required": required.required,
                     "field": stand_in.field,
                 }
@@ -224,10 +244,12 @@ def score_value(
     isco: dict[str, str],
     cal: w.Calibration,
     sem: Semantic,
+    similarity: np.ndarray | None = None,
 ) -> float:
-    """The score alone, given the pair's ``semantic`` result: what ranking a pool needs.
-    ``score`` with the same inputs gives the same number and the explanation."""
-    skill_score, _ = skills(vacancy, candidate, cal)
+    """The score alone, given the pair's ``semantic`` result (and its skill similarities,
+    when the pool's were computed at once): what ranking a pool needs. ``score`` with the
+    same inputs gives the same number and the explanation."""
+    skill_score, _ = skills(vacancy, candidate, cal, similarity)
     occ_score, _ = occupation(vacancy, candidate, isco)
     factor, _ = constraints(vacancy, candidate)
     return _combine(sem[0], skill_score, occ_score, factor)[0]
@@ -239,9 +261,10 @@ def score(
     isco: dict[str, str],
     cal: w.Calibration = w.DEFAULT_CALIBRATION,
     sem: Semantic | None = None,
+    similarity: np.ndarray | None = None,
 ) -> tuple[float, dict[str, Any]]:
     semantic_score, best_section = semantic(vacancy, candidate, cal) if sem is None else sem
-    skill_score, skill_detail = skills(vacancy, candidate, cal)
+    skill_score, skill_detail = skills(vacancy, candidate, cal, similarity)
     occ_score, occ_detail = occupation(vacancy, candidate, isco)
     factor, constraint_detail = constraints(vacancy, candidate)
     total, weights = _combine(semantic_score, skill_score, occ_score, factor)

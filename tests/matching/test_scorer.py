@@ -18,6 +18,7 @@ from matching.scoring.scorer import (
     score_value,
     semantic,
     semantic_pool,
+    skill_similarity_pool,
     skills,
 )
 
@@ -145,3 +146,40 @@ def _same_semantic(pool: list[Semantic], pairs: list[Semantic]) -> None:
     # the matrix library, so equal up to float32 rounding.
     assert [value for value, _ in pool] == pytest.approx([value for value, _ in pairs], abs=1e-6)
     assert [section for _, section in pool] == [section for _, section in pairs]
+
+
+def test_skill_similarities_of_a_pool_are_each_pairs_own() -> None:
+    """One product for the pool's skill labels: each candidate's block holds its own
+    cosines, ``-inf`` where a label has no vector, and scores match the pair alone."""
+    rng = np.random.default_rng(11)
+
+    def skill(name: str, vector: bool = True) -> SkillRef:
+        return SkillRef(
+            name, frozenset(), "skills[0]", name, vector=_vector(rng) if vector else None
+        )
+
+    vacancy = _side("vacancy", skills=[skill("a"), skill("b", vector=False), skill("c")])
+    pool = [
+        _side("candidate", skills=[skill("x"), skill("y", vector=False)]),
+        _side("candidate", skills=[]),
+        _side("candidate", skills=[skill("z"), skill("w"), skill("v")]),
+    ]
+    blocks = skill_similarity_pool(vacancy, pool)
+    assert [block.shape for block in blocks] == [(3, 2), (3, 0), (3, 3)]
+    for candidate, block in zip(pool, blocks, strict=True):
+        for i, wanted in enumerate(vacancy.skills):
+            for j, offered in enumerate(candidate.skills):
+                if wanted.vector is None or offered.vector is None:
+                    assert block[i, j] == -np.inf
+                else:
+                    assert block[i, j] == pytest.approx(float(wanted.vector @ offered.vector))
+        cal = weights.Calibration(floor=0.0, ceiling=1.0, transfer=-1.0)  # any label stands in
+        assert skills(vacancy, candidate, cal, block) == skills(vacancy, candidate, cal)
+    transferable = skills(vacancy, pool[2], weights.Calibration(0.0, 1.0, -1.0))[1]
+    assert len(transferable["transferable"]) == 2  # "b" has no vector: nothing stands in
+    assert [m["skill"] for m in transferable["missing"]] == ["b"]
+
+
+def _vector(rng: np.random.Generator) -> np.ndarray:
+    vector = rng.normal(size=8).astype(np.float32)
+    return vector / np.linalg.norm(vector)
