@@ -19,5 +19,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # tens to hundreds of milliseconds: the tail of the redirect's latency.
     gc.collect()
     gc.freeze()
+    # A young-generation pass every 20,000 net allocations instead of 700. Most of what a
+    # match request allocates is gone when it ends, but a pass every 700 caught enough
+    # of it alive to set off a full pass (60-80 ms over the cached profiles,
+    # matching/scoring/side_cache.py) about every 20 match requests; at 20,000, none ran
+    # in 120 (docs/architecture.md).
+    gc.set_threshold(20_000, 10, 10)
     async with click_flusher(app):
         yield

@@ -9,7 +9,8 @@ brings its schema to head, and measures:
    ``--vacancies``. ``GET /v1/vacancies/{id}/matches?limit=20`` is timed sequentially over
    every vacancy, ``--repeats`` times, unfiltered and with a selective filter
    (``--filter-city``, about 1 % of the generated profiles), with ``GET /health`` interleaved
-   as the reference for the same background load.
+   as the reference for the same background load; then all again with a service that keeps
+   no profile between requests (``TALENTMESH_MATCH_CACHE_PROFILES=0``), as for a first look.
 2. Recall@k of the candidate HNSW index against exact search, for each ``--ef-search`` and
    ``hnsw.iterative_scan`` mode, unfiltered and restricted to the owners passing the filter
    (the filter as ``owner_id = ANY(...)``, left to the planner, as the service would if it
@@ -355,7 +356,12 @@ def memory(engine: Engine) -> list[Row]:
 
 
 def serve(
-    url: str, broker_url: str, data_dir: Path, model: str, log_path: Path
+    url: str,
+    broker_url: str,
+    data_dir: Path,
+    model: str,
+    log_path: Path,
+    cache_profiles: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
@@ -366,6 +372,8 @@ def serve(
         "TALENTMESH_LOG_LEVEL": "WARNING",
         "HF_HUB_OFFLINE": "1",
     }
+    if cache_profiles is not None:
+        env["TALENTMESH_MATCH_CACHE_PROFILES"] = str(cache_profiles)
     process = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--no-worker", "--port", str(port)],
         env=env,
@@ -409,6 +417,52 @@ def measure_latency(
         _row(f"{label} p50 ms", percentile(matches, 50), percentile(health, 50)),
         _row(f"{label} p95 ms", percentile(matches, 95), percentile(health, 95)),
     ]
+
+
+def _latencies(
+    engine: Engine,
+    url: str,
+    data_dir: Path,
+    model: str,
+    organisation: str,
+    organisation_id: uuid.UUID,
+    vacancies: int,
+    repeats: int,
+    filter_city: str,
+) -> list[Row]:
+    """The service as configured, then once more with no profile kept between requests
+    (``TALENTMESH_MATCH_CACHE_PROFILES=0``): every request then loads its whole pool, as
+    the first look at a vacancy whose candidates no request has loaded yet does."""
+    # A broker of its own: one copied with the data dir would claim its old port.
+    broker_dir = Path(tempfile.mkdtemp(prefix="bench-match-broker-"))
+    broker = start_embedded_broker(broker_dir)
+    rows: list[Row] = []
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            _, key = create_api_key(session, organisation_name=organisation, scopes="admin")
+        for cache, suffix in ((None, ""), (0, ", profiles not cached")):
+            process, base = serve(
+                url, broker.url, data_dir, model, data_dir / "bench-latency.log", cache
+            )
+            try:
+                with httpx.Client(
+                    base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300
+                ) as client:
+                    ids = existing_vacancies(engine, organisation_id)
+                    for index in range(len(ids), vacancies):
+                        response = client.post("/v1/vacancies", json=vacancy(index))
+                        response.raise_for_status()
+                        ids.append(str(response.json()["id"]))
+                    ids = ids[:vacancies]
+                    for query in ("limit=20", f"limit=20&city={filter_city}"):
+                        label = f"GET /matches?{query}{suffix}"
+                        rows += measure_latency(client, ids, repeats, query, label)
+            finally:
+                stop(process)
+    finally:
+        broker.stop()
+        shutil.rmtree(broker_dir, ignore_errors=True)
+    return rows
 
 
 # --- run --------------------------------------------------------------------------------
@@ -467,38 +521,17 @@ def run(
             connection.commit()
         rows += index_sizes(engine, model)
         if latency:
-            # A broker of its own: one copied with the data dir would claim its old port.
-            broker_dir = Path(tempfile.mkdtemp(prefix="bench-match-broker-"))
-            broker = start_embedded_broker(broker_dir)
-            process, base = serve(
-                postgres.url, broker.url, data_dir, model, data_dir / "bench-latency.log"
+            rows += _latencies(
+                engine,
+                postgres.url,
+                data_dir,
+                model,
+                organisation,
+                organisation_id,
+                vacancies,
+                repeats,
+                filter_city,
             )
-            try:
-                with transaction(make_session_factory(engine)) as session:
-                    _, key = create_api_key(session, organisation_name=organisation, scopes="admin")
-                with httpx.Client(
-                    base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300
-                ) as client:
-                    ids = existing_vacancies(engine, organisation_id)
-                    for index in range(len(ids), vacancies):
-                        response = client.post("/v1/vacancies", json=vacancy(index))
-                        response.raise_for_status()
-                        ids.append(str(response.json()["id"]))
-                    ids = ids[:vacancies]
-                    rows += measure_latency(
-                        client, ids, repeats, "limit=20", "GET /matches?limit=20"
-                    )
-                    rows += measure_latency(
-                        client,
-                        ids,
-                        repeats,
-                        f"limit=20&city={filter_city}",
-                        f"GET /matches?limit=20&city={filter_city}",
-                    )
-            finally:
-                stop(process)
-                broker.stop()
-                shutil.rmtree(broker_dir, ignore_errors=True)
         rows += memory(engine)
         if recall:
             encoder = load_encoder(model)

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         "included) before reading it again: a closed vacancy stops redirecting within this "
         "time (0: read on every click).",
     )
+    match_cache_profiles: int = Field(
+        default=10_000,
+        ge=0,
+        description="Profiles a process keeps loaded for scoring matches (about 30 KiB each "
+        "with the default model): a cached profile is used only while its row's updated_at "
+        "and indexed_at are unchanged, and is dropped after 10 minutes (0: load every time).",
+    )
     click_flush_seconds: float = Field(
         default=1.0,
         ge=0,

@@ -14,6 +14,7 @@ from api.pagination import CursorQuery, LimitQuery, decode_offset, encode_offset
 from api.problems import problem_responses
 from api.routing import StrictJsonRoute
 from matching.candidates import service as candidates
+from matching.records import location_out
 from matching.retrieval import announce, service
 from matching.retrieval.schemas import (
     CandidateMatch,
@@ -24,6 +25,7 @@ from matching.retrieval.schemas import (
     VacancyMatch,
 )
 from matching.retrieval.service import Scored
+from matching.types import Location
 from matching.vacancies import service as vacancies
 from models import Candidate, Vacancy
 from runtime.errors import ConflictError
@@ -69,21 +71,23 @@ _IDENTITY = ("name", "email", "phone", "photo", "birth_date", "date_of_birth", "
 
 
 def candidate_summary(candidate: Candidate, blind: bool) -> dict[str, Any]:
-    out = candidates.to_out(candidate).model_dump(
-        mode="json",
-        include={
-            "id",
-            "external_id",
-            "name",
-            "email",
-            "phone",
-            "headline",
-            "location",
-            "languages",
-            "skills",
-            "remote",
-        },
-    )
+    """The profile fields a match shows, as ``GET /v1/candidates/{id}`` gives them. Read
+    from the columns themselves: a pool is loaded without its experience, education and
+    profiles (matching/retrieval/repository.py), and building the whole profile would
+    read them back one candidate at a time."""
+    location = location_out(candidate)
+    out: dict[str, Any] = {
+        "id": str(candidate.id),
+        "external_id": candidate.external_id,
+        "name": candidate.name,
+        "email": candidate.email,
+        "phone": candidate.phone,
+        "headline": candidate.headline,
+        "location": None if location is None else Location(**location).model_dump(mode="json"),
+        "languages": list(candidate.languages),
+        "skills": list(candidate.skills),
+        "remote": candidate.remote,
+    }
     if blind:
         for key in _IDENTITY:
             out.pop(key, None)

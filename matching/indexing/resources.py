@@ -4,6 +4,7 @@ rebuilt only when the taxonomy's revision changes."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -84,4 +85,16 @@ def matching_resources(
             extractor, isco = _build_extractor(session, current[0])
         resources = MatchingResources(load_encoder(model), extractor, isco, revision)
         _cache[key] = resources
+        _freeze_long_lived()
         return resources
+
+
+def _freeze_long_lived() -> None:
+    """Leave what now lives until the next taxonomy revision (the encoder, spaCy, the
+    concept index: some 240,000 objects) out of the collector's full passes. Loaded after
+    the process froze its start-up objects (api/lifespan.py), they were walked by every
+    full pass: 250-350 ms, a stall of every request in flight. Unfrozen first, so that
+    what an earlier revision left is collected once, not kept."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -38,7 +38,7 @@ from models import Candidate, Vacancy
 # With at most this many owners passing the filters, they are scanned exactly instead.
 EXACT_SCAN_CAP = 5000
 # From this many rows in the searched table, the lexical channel ranks the dense channel's
-# owners only. Searching the whole table costs a bitmap scan and a ts_rank_cd over every
+# owners only. Searching the whole table costs a bitmap scan and a rank of every
 # match: 8,500 of 100,000 profiles even for a query of rare words, 1.3-2 s per request
 # (docs/benchmarks.md, 2026-12-04). Below it, lexical search also brings in owners the
 # dense channel missed.
@@ -87,17 +87,14 @@ def _dense(
             limit=w.ANN_PER_QUERY,
         )
     else:
-        rankings = [
-            store.nearest_owners(
-                session,
-                organisation_id,
-                owner_kind,
-                model,
-                section.vector,
-                limit=w.ANN_PER_QUERY,
-            )
-            for section in queries
-        ]
+        rankings = store.nearest_owners_many(
+            session,
+            organisation_id,
+            owner_kind,
+            model,
+            [section.vector for section in queries],
+            limit=w.ANN_PER_QUERY,
+        )
     for hits in rankings:
         for owner_id, similarity in hits:
             best[owner_id] = max(best.get(owner_id, -1.0), similarity)

@@ -8,6 +8,7 @@ from uuid import UUID
 from celery import Task, shared_task
 
 from matching.retrieval import announce
+from matching.scoring.profiles import SIDES
 from runtime.settings import get_settings
 from runtime.task_support import task_transaction
 
@@ -16,5 +17,7 @@ from runtime.task_support import task_transaction
 def match_vacancy(self: Task[Any, Any], vacancy_id: str) -> int:
     """Rank candidates for a vacancy and announce ``match.completed``; running it twice
     announces twice, each with the ranking of its moment."""
+    settings = get_settings()
+    SIDES.resize(settings.match_cache_profiles)
     with task_transaction(self.app) as session:
-        return announce.announce(session, UUID(vacancy_id), get_settings().embedding_model)
+        return announce.announce(session, UUID(vacancy_id), settings.embedding_model)

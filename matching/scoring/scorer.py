@@ -23,10 +23,6 @@ def _calibrate(cosine: float, cal: w.Calibration) -> float:
     return float(min(1.0, max(0.0, scaled)))
 
 
-def _text_sections(side: Side) -> list[StoredSection]:
-    return [s for s in side.sections if s.section != "skill"]
-
-
 Semantic = tuple[float | None, StoredSection | None]
 
 
@@ -45,32 +41,31 @@ def semantic_pool(
     sections against all the pool's sections at once. Per pair, stacking and multiplying
     small matrices cost more than the arithmetic (28 ms of a 200-profile pool's scoring)."""
     out: list[Semantic] = [(None, None)] * len(candidates)
-    ours = _text_sections(vacancy)
-    theirs = [_text_sections(candidate) for candidate in candidates]
-    present = [i for i, sections in enumerate(theirs) if sections]
+    ours = vacancy.text_sections
+    present = [i for i, candidate in enumerate(candidates) if candidate.text_sections]
     if not ours or not present:
         return out
-    sizes = [len(theirs[i]) for i in present]
+    sizes = np.array([len(candidates[i].text_sections) for i in present])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    flat = np.stack([s.vector for i in present for s in theirs[i]])
-    matrix = np.stack([s.vector for s in ours]) @ flat.T
+    flat = np.concatenate([candidates[i].text_matrix for i in present])
+    matrix = vacancy.text_matrix @ flat.T
     # Per section type: each vacancy section's best match within each candidate.
     best_per_type = [
         (weight, np.maximum.reduceat(matrix[rows], starts, axis=1))
         for name, weight in w.SECTION_WEIGHTS.items()
         if (rows := [i for i, s in enumerate(ours) if s.section == name])
     ]
+    if best_per_type:
+        totals = sum(weight * best.mean(axis=0, dtype=np.float64) for weight, best in best_per_type)
+        means = totals / sum(weight for weight, _ in best_per_type)
+    else:
+        # A free-text query has one section type of its own.
+        means = np.maximum.reduceat(matrix, starts, axis=1).mean(axis=0, dtype=np.float64)
+    scaled = np.clip((means - cal.floor) / (cal.ceiling - cal.floor), 0.0, 1.0)
     column_best = matrix.max(axis=0)
     for j, i in enumerate(present):
-        if best_per_type:
-            total = sum(weight * float(np.mean(best[:, j])) for weight, best in best_per_type)
-            weight_sum = sum(weight for weight, _ in best_per_type)
-        else:
-            # A free-text query has one section type of its own.
-            own = matrix[:, starts[j] : starts[j] + sizes[j]]
-            total, weight_sum = float(own.max(axis=1).mean()), 1.0
-        segment = column_best[starts[j] : starts[j] + sizes[j]]
-        out[i] = (_calibrate(total / weight_sum, cal), theirs[i][int(np.argmax(segment))])
+        best_section = int(np.argmax(column_best[starts[j] : starts[j] + sizes[j]]))
+        out[i] = (float(scaled[j]), candidates[i].text_sections[best_section])
     return out
 
 
@@ -79,23 +74,30 @@ def skill_similarity_pool(vacancy: Side, candidates: Sequence[Side]) -> list[np.
     (columns), ``-inf`` where either label has no vector, from one matrix product for the
     pool. Per pair, one small dot product per skill pair cost more than the arithmetic."""
     sizes = [len(candidate.skills) for candidate in candidates]
-    offered = [skill for candidate in candidates for skill in candidate.skills]
-    matrix = np.full((len(vacancy.skills), len(offered)), -np.inf, dtype=np.float32)
-    rows = [i for i, skill in enumerate(vacancy.skills) if skill.vector is not None]
-    columns = [j for j, skill in enumerate(offered) if skill.vector is not None]
+    matrix = np.full((len(vacancy.skills), sum(sizes)), -np.inf, dtype=np.float32)
+    rows, ours = vacancy.skill_vectors
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    columns: list[int] = []
+    theirs = []
+    for offset, candidate in zip(offsets, candidates, strict=True):
+        places, vectors = candidate.skill_vectors
+        if places:
+            columns += [int(offset) + place for place in places]
+            theirs.append(vectors)
     if rows and columns:
-        ours = np.stack([vacancy.skills[i].vector for i in rows])  # type: ignore[misc]
-        theirs = np.stack([offered[j].vector for j in columns])  # type: ignore[misc]
-        matrix[np.ix_(rows, columns)] = ours @ theirs.T
+        matrix[np.ix_(rows, columns)] = ours @ np.concatenate(theirs).T
     return np.split(matrix, np.cumsum(sizes)[:-1], axis=1)
 
 
-def _exact(required: SkillRef, offered: list[SkillRef]) -> SkillRef | None:
-    key = required.text.casefold()
-    for skill in offered:
-        if skill.text.casefold() == key or (required.uris and required.uris & skill.uris):
-            return skill
-    return None
+def _exact(required: SkillRef, candidate: Side) -> SkillRef | None:
+    """The candidate's first skill of the same text (any case) or sharing a concept."""
+    by_text, by_uri = candidate.skill_places
+    first = by_text.get(required.text.casefold())
+    for uri in required.uris:
+        place = by_uri.get(uri)
+        if place is not None and (first is None or place < first):
+            first = place
+    return None if first is None else candidate.skills[first]
 
 
 def _closest(
@@ -112,6 +114,40 @@ def _closest(
     return offered[best], similarity
 
 
+Outcome = tuple[SkillRef, SkillRef | None, float | None]
+
+
+def _skill_outcomes(
+    vacancy: Side, candidate: Side, cal: w.Calibration, similarity: np.ndarray | None
+) -> list[Outcome]:
+    """Per required skill: the candidate's skill that covers it (``None``: missing) and,
+    for a transferable one, its cosine (``None``: an exact match)."""
+    if similarity is None:
+        [similarity] = skill_similarity_pool(vacancy, [candidate])
+    outcomes: list[Outcome] = []
+    for index, required in enumerate(vacancy.skills):
+        exact = _exact(required, candidate)
+        if exact is not None:
+            outcomes.append((required, exact, None))
+            continue
+        closest = _closest(similarity[index], candidate.skills, cal)
+        if closest is not None:
+            outcomes.append((required, closest[0], closest[1]))
+        else:
+            outcomes.append((required, None, None))
+    return outcomes
+
+
+def _skill_score(outcomes: list[Outcome]) -> float:
+    earned = possible = 0.0
+    for required, covered, cosine in outcomes:
+        weight = 1.0 if required.required else w.NICE_TO_HAVE_WEIGHT
+        possible += weight
+        if covered is not None:
+            earned += weight if cosine is None else weight * w.TRANSFER_CREDIT * cosine
+    return earned / possible
+
+
 def skills(
     vacancy: Side,
     candidate: Side,
@@ -123,41 +159,31 @@ def skills(
     detail: dict[str, Any] = {"matched": [], "missing": [], "transferable": []}
     if not vacancy.skills:
         return None, detail
-    if similarity is None:
-        [similarity] = skill_similarity_pool(vacancy, [candidate])
-    earned = possible = 0.0
-    for index, required in enumerate(vacancy.skills):
-        weight = 1.0 if required.required else w.NICE_TO_HAVE_WEIGHT
-        possible += weight
-        exact = _exact(required, candidate.skills)
-        if exact is not None:
-            earned += weight
+    outcomes = _skill_outcomes(vacancy, candidate, cal, similarity)
+    for required, covered, cosine in outcomes:
+        if covered is None:
+            detail["missing"].append({"skill": required.text, "required": required.required})
+        elif cosine is None:
             detail["matched"].append(
                 {
                     "skill": required.text,
-                    "candidate_skill": exact.text,
+                    "candidate_skill": covered.text,
                     "required": required.required,
-                    "concepts": sorted(required.uris & exact.uris),
-                    "field": exact.field,
+                    "concepts": sorted(required.uris & covered.uris),
+                    "field": covered.field,
                 }
             )
-            continue
-        closest = _closest(similarity[index], candidate.skills, cal)
-        if closest is not None:
-            stand_in, cosine = closest
-            earned += weight * w.TRANSFER_CREDIT * cosine
+        else:
             detail["transferable"].append(
                 {
                     "skill": required.text,
-                    "candidate_skill": stand_in.text,
+                    "candidate_skill": covered.text,
                     "similarity": round(cosine, 3),
                     "required": required.required,
-                    "field": stand_in.field,
+                    "field": covered.field,
                 }
             )
-            continue
-        detail["missing"].append({"skill": required.text, "required": required.required})
-    return earned / possible, detail
+    return _skill_score(outcomes), detail
 
 
 def _isco_relation(a: str | None, b: str | None) -> tuple[float, str]:
@@ -172,6 +198,19 @@ def _isco_relation(a: str | None, b: str | None) -> tuple[float, str]:
     return 0.0, "unrelated"
 
 
+def _closest_occupation(vacancy: Side, candidate: Side, isco: dict[str, str]) -> tuple[float, str]:
+    best, relation = 0.0, "unrelated"
+    for ours in vacancy.occupations:
+        for theirs in candidate.occupations:
+            if ours.uri == theirs.uri:
+                score, kind = w.SAME_OCCUPATION, "same_occupation"
+            else:
+                score, kind = _isco_relation(isco.get(ours.uri), isco.get(theirs.uri))
+            if score > best:
+                best, relation = score, kind
+    return best, relation
+
+
 def occupation(
     vacancy: Side, candidate: Side, isco: dict[str, str]
 ) -> tuple[float | None, dict[str, Any]]:
@@ -182,16 +221,7 @@ def occupation(
     }
     if not vacancy.occupations:
         return None, detail
-    best, relation = 0.0, "unrelated"
-    for ours in vacancy.occupations:
-        for theirs in candidate.occupations:
-            if ours.uri == theirs.uri:
-                score, kind = w.SAME_OCCUPATION, "same_occupation"
-            else:
-                score, kind = _isco_relation(isco.get(ours.uri), isco.get(theirs.uri))
-            if score > best:
-                best, relation = score, kind
-    detail["relation"] = relation
+    best, detail["relation"] = _closest_occupation(vacancy, candidate, isco)
     return best, detail
 
 
@@ -249,8 +279,13 @@ def score_value(
     """The score alone, given the pair's ``semantic`` result (and its skill similarities,
     when the pool's were computed at once): what ranking a pool needs. ``score`` with the
     same inputs gives the same number and the explanation."""
-    skill_score, _ = skills(vacancy, candidate, cal, similarity)
-    occ_score, _ = occupation(vacancy, candidate, isco)
+    # The explanation's parts are left out: a pool of 200 is ranked to show 20.
+    skill_score = (
+        _skill_score(_skill_outcomes(vacancy, candidate, cal, similarity))
+        if vacancy.skills
+        else None
+    )
+    occ_score = _closest_occupation(vacancy, candidate, isco)[0] if vacancy.occupations else None
     factor, _ = constraints(vacancy, candidate)
     return _combine(sem[0], skill_score, occ_score, factor)[0]
 

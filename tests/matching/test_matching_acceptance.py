@@ -229,3 +229,37 @@ def test_blind_leaves_identity_out_of_the_response(client, admin, people):
     assert "name" in seen[0]["candidate"]
     assert all("name" not in i["candidate"] and "email" not in i["candidate"] for i in blind)
     assert [i["score"] for i in seen] == [i["score"] for i in blind]
+
+
+def test_a_match_shows_the_profile_fields_as_the_profile_gives_them(client, admin):
+    body = {
+        **PYTHON_DEVELOPER,
+        "name": "Ada de Vries",
+        "email": "ada@example.org",
+        "phone": "+31 6 12345678",
+        "external_id": "ats-42",
+        "remote": True,
+        "location": {"street": "Oudegracht 1", "city": "Utrecht", "country": "NL", "lat": 52.09},
+    }
+    candidate_id = _create(client, admin, "/v1/candidates", body)
+    vacancy_id = _create(client, admin, "/v1/vacancies", DIGITAL_COLLECTIONS_DEVELOPER)
+    [item] = [
+        i
+        for i in client.get(f"/v1/vacancies/{vacancy_id}/matches", headers=admin).json()["data"]
+        if i["candidate_id"] == candidate_id
+    ]
+    profile = client.get(f"/v1/candidates/{candidate_id}", headers=admin).json()
+    assert item["candidate"] == {key: profile[key] for key in item["candidate"]}
+    assert set(item["candidate"]) == {
+        "id",
+        "external_id",
+        "name",
+        "email",
+        "phone",
+        "headline",
+        "location",
+        "languages",
+        "skills",
+        "remote",
+    }
+    assert item["candidate"]["location"]["lat"] == 52.09

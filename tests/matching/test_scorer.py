@@ -183,3 +183,55 @@ def test_skill_similarities_of_a_pool_are_each_pairs_own() -> None:
 def _vector(rng: np.random.Generator) -> np.ndarray:
     vector = rng.normal(size=8).astype(np.float32)
     return vector / np.linalg.norm(vector)
+
+
+def test_the_score_alone_equals_the_explained_score() -> None:
+    """``score_value`` (ranking, no explanation) and ``score`` give the same number for
+    exact matches by text and by concept, transferable and missing skills, nice-to-haves,
+    and occupations related through ISCO."""
+    rng = np.random.default_rng(3)
+
+    def skill(name: str, uris: tuple[str, ...] = (), required: bool = True) -> SkillRef:
+        return SkillRef(name, frozenset(uris), "skills[0]", name, required, _vector(rng))
+
+    def job(uri: str) -> OccupationRef:
+        return OccupationRef(uri, uri, "title", uri)
+
+    isco = {"occ/a": "2622", "occ/b": "2621", "occ/c": "2330", "occ/d": "5321"}
+    vacancy = _side(
+        "vacancy",
+        skills=[
+            skill("Python"),
+            skill("cataloguing", ("skill/cat",)),
+            skill("SQL"),
+            skill("Dutch", required=False),
+        ],
+        occupations=[job("occ/a")],
+        languages={"nl"},
+        country="NL",
+    )
+    pool = [
+        _side(
+            "candidate",
+            skills=[skill("python"), skill("catalogiseren", ("skill/cat",)), skill("Excel")],
+            occupations=[job("occ/b")],
+            languages={"nl", "en"},
+            country="NL",
+        ),
+        _side("candidate", skills=[skill("Excel")], occupations=[job("occ/c")], country="BE"),
+        _side("candidate", skills=[], occupations=[job("occ/a"), job("occ/d")]),
+        _side("candidate"),
+    ]
+    cal = weights.Calibration(floor=0.0, ceiling=1.0, transfer=-1.0)  # every label transfers
+    blocks = skill_similarity_pool(vacancy, pool)
+    for candidate, block in zip(pool, blocks, strict=True):
+        sem = semantic(vacancy, candidate, cal)
+        explained = score(vacancy, candidate, isco, cal, sem, block)[0]
+        assert score_value(vacancy, candidate, isco, cal, sem, block) == explained
+    first = score(vacancy, pool[0], isco, cal)[1]
+    assert [m["candidate_skill"] for m in first["skills"]["matched"]] == [
+        "python",
+        "catalogiseren",
+    ]
+    assert first["occupations"]["relation"] == "same_isco_minor_group"
+    assert score(_side("vacancy"), pool[0], isco, cal)[1]["occupations"]["relation"] is None

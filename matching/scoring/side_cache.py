@@ -1,0 +1,88 @@
+"""A per-process cache of loaded sides (sections, vectors, concepts, declared skills).
+
+Building the sides of a pool of 200 profiles from their section and mention rows is a third
+of a match request (docs/benchmarks.md); the next page of the same list, a recruiter's
+second look or another vacancy in the same field ask for the same profiles again.
+
+An entry is used only while its stamp (the row's ``updated_at``, ``indexed_at`` and
+``indexed_model``, read with the row in the same request) is unchanged: an edit changes
+``updated_at`` and a re-index changes ``indexed_at``, so no process ever scores a stale
+side, whichever process made the change. Entries also expire after ``max_age`` seconds, so
+the texts of an erased profile leave the memory of every process within that time even if
+its entry is never asked for again; the least recently used go first once ``size`` are held.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_SIZE = 10_000
+MAX_AGE_SECONDS = 600.0
+
+Key = tuple[str, uuid.UUID, str]  # (owner kind, owner id, model)
+
+
+class SideCache(Generic[T]):
+    """Key -> value, valid while the caller's stamp equals the stored one. ``size`` 0 keeps
+    nothing. Safe to share between worker threads."""
+
+    def __init__(
+        self,
+        size: int = DEFAULT_SIZE,
+        max_age: float = MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.size = size
+        self.max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Key, tuple[Hashable, float, T]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get_many(self, wanted: Iterable[tuple[Key, Hashable]]) -> dict[Key, T]:
+        """The fresh entries among ``(key, stamp)``; a stale or expired one is dropped."""
+        found: dict[Key, T] = {}
+        if self.size <= 0:
+            return found
+        now = self._clock()
+        with self._lock:
+            for key, stamp in wanted:
+                entry = self._entries.get(key)
+                if entry is None:
+                    continue
+                if entry[0] != stamp or entry[1] <= now:
+                    del self._entries[key]
+                    continue
+                self._entries.move_to_end(key)
+                found[key] = entry[2]
+        return found
+
+    def put_many(self, items: Iterable[tuple[Key, Hashable, T]]) -> None:
+        if self.size <= 0:
+            return
+        expires = self._clock() + self.max_age
+        with self._lock:
+            for key, stamp, value in items:
+                self._entries[key] = (stamp, expires, value)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self.size = size
+            while len(self._entries) > max(size, 0):
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
