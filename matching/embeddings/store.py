@@ -304,18 +304,27 @@ def nearest_owners_many(
         f"ORDER BY {cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension})) LIMIT :k)"
         for i in range(len(queries))
     ]
+    # Each owner once per query at its best section, the best ``limit`` per query: the
+    # database sends 300 rows instead of 1,200 (most of the dense channel's Python time).
     rows = session.execute(
-        text(" UNION ALL ".join(searches)),
+        text(
+            "SELECT q, owner_id, similarity FROM ("  # noqa: S608
+            " SELECT q, owner_id, max(similarity) AS similarity, row_number() OVER"
+            " (PARTITION BY q ORDER BY max(similarity) DESC, owner_id) AS place"
+            f" FROM ({' UNION ALL '.join(searches)}) AS found GROUP BY q, owner_id"
+            ") AS best WHERE place <= :limit ORDER BY q, place"
+        ),
         {
             "org": organisation_id,
             "k": limit * 4,
+            "limit": limit,
             **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
         },
     ).all()
     per_query: list[list[tuple[uuid.UUID, float]]] = [[] for _ in queries]
     for i, owner_id, similarity in rows:
-        per_query[i].append((owner_id, similarity))
-    return [_best_per_owner(found, limit) for found in per_query]
+        per_query[i].append((owner_id, float(similarity)))
+    return per_query
 
 
 def nearest_owners_within(
