@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,14 @@ class SectionEmbedding(Base):
     __tablename__ = "section_embeddings"
     __table_args__ = (
         Index(None, "owner_id", "model"),
+        # A filter's exact scan reads only its owners' text sections (single skills are not
+        # searched); through the index above it read and dropped 1.5 skill rows for each.
+        Index(
+            "ix_section_embeddings_owner_id_model_text",
+            "owner_id",
+            "model",
+            postgresql_where=sql_text("section <> 'skill'"),
+        ),
         Index(None, "organisation_id", "owner_kind", "model"),
         CheckConstraint("owner_kind IN ('candidate', 'vacancy', 'employee')", name="owner_kind"),
     )

@@ -333,33 +333,44 @@ def nearest_owners_within(
     owner_kind: str,
     model: str,
     queries: Sequence[Vectors],
-    within: Sequence[uuid.UUID],
+    within: str,
     *,
     limit: int,
 ) -> list[list[tuple[uuid.UUID, float]]]:
-    """For each query, what ``nearest_owners(..., within=within)`` returns, from one exact
-    scan of the owners' sections (each owner's best similarity to every query in one pass,
-    rather than one scan per query)."""
-    if not queries or not within:
+    """For each query, what ``nearest_owners(..., within=...)`` returns for the owners of
+    ``within`` (a ``uuid[]`` literal, ``{id,id,...}``), from one exact scan of their sections
+    (each owner's best similarity to every query in one pass, rather than one scan per
+    query)."""
+    if not queries or within == "{}":
         return [[] for _ in queries]
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::vector({dimension})"
     columns = ", ".join(
-        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension}))))" for i in range(len(queries))
+        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
+        for i in range(len(queries))
+    )
+    # The best ``limit`` owners per query are picked in SQL: sending every owner's
+    # similarities (1,465 rows for a 1.5 % filter at 100,000) and sorting them in Python
+    # cost as much as the scan.
+    ranked = " UNION ALL ".join(
+        f"(SELECT {i} AS q, owner_id, s{i} FROM best ORDER BY s{i} DESC, owner_id LIMIT :k)"  # noqa: S608
+        for i in range(len(queries))
     )
     rows = session.execute(
         text(
-            f"SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
-            f"WHERE {_where(model, owner_kind)} AND owner_id = ANY(:ids) GROUP BY owner_id"
+            f"WITH best AS (SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
+            f"WHERE {_where(model, owner_kind)} AND owner_id = ANY(CAST(:ids AS uuid[])) "
+            "GROUP BY owner_id) "
+            f"{ranked}"
         ),
         {
             "org": organisation_id,
-            "ids": list(within),
+            "ids": within,
+            "k": limit,
             **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
         },
     ).all()
-    out = []
-    for i in range(len(queries)):
-        ranked = sorted(((row[0], float(row[i + 1])) for row in rows), key=lambda item: -item[1])
-        out.append(ranked[:limit])
+    out: list[list[tuple[uuid.UUID, float]]] = [[] for _ in queries]
+    for i, owner_id, similarity in rows:
+        out[i].append((owner_id, float(similarity)))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -131,18 +131,30 @@ def lexical(
     return list(rows)
 
 
+class Filtered(NamedTuple):
+    """The owners passing some filters, up to a cap."""
+
+    total: int
+    # Their ids as one ``uuid[]`` literal, passed back to the database as it came: a
+    # Python object per id, and psycopg's quoting check per id, cost 4 ms for 1,465 ids.
+    ids: str
+
+
 def filtered_ids(
     session: Session, model: Owner, organisation_id: uuid.UUID, filters: MatchFilters, cap: int
-) -> list[uuid.UUID]:
+) -> Filtered:
     """Every owner passing the filters, up to ``cap``+1 (more than ``cap`` means the filters
     are not selective, and the index can do the work)."""
-    return list(
-        session.execute(
-            select(model.id)
-            .where(model.organisation_id == organisation_id, filter_clause(model, filters))
-            .limit(cap + 1)
-        ).scalars()
+    passing = (
+        select(model.id)
+        .where(model.organisation_id == organisation_id, filter_clause(model, filters))
+        .limit(cap + 1)
+        .subquery()
     )
+    count, ids = session.execute(
+        select(func.count(), func.coalesce(cast(func.array_agg(passing.c.id), Text), "{}"))
+    ).one()
+    return Filtered(int(count), str(ids))
 
 
 R = TypeVar("R", Candidate, Vacancy)

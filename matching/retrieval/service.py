@@ -73,7 +73,7 @@ def _dense(
     owner_kind: str,
     model: str,
     queries: Sequence[StoredSection],
-    within: Sequence[uuid.UUID] | None,
+    within: str | None,
 ) -> list[uuid.UUID]:
     best: dict[uuid.UUID, float] = {}
     if within is not None:
@@ -112,11 +112,11 @@ def _generate(
     filters: MatchFilters,
 ) -> list[uuid.UUID]:
     owner_kind = "candidate" if owner is Candidate else "vacancy"
-    within: list[uuid.UUID] | None = None
+    within: str | None = None
     if filters != MatchFilters() or owner is Vacancy:
-        ids = repository.filtered_ids(session, owner, organisation_id, filters, EXACT_SCAN_CAP)
-        within = ids if len(ids) <= EXACT_SCAN_CAP else None
-        if not ids:
+        passing = repository.filtered_ids(session, owner, organisation_id, filters, EXACT_SCAN_CAP)
+        within = passing.ids if passing.total <= EXACT_SCAN_CAP else None
+        if not passing.total:
             return []
     text_queries = [q for q in queries if q.section != "skill"]
     dense = _dense(session, organisation_id, owner_kind, model, text_queries, within)
