@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,3 +28,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.set_threshold(20_000, 10, 10)
     async with click_flusher(app):
         yield
+        # Cached links being read again in the background (api/routers/redirect.py)
+        # finish their query before the process stops.
+        await asyncio.gather(*app.state.link_refreshes, return_exceptions=True)

@@ -4,12 +4,13 @@ redirects; ``POST /r/{code}/reshare`` gives the visitor a link of their own to p
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from runtime.errors import (
 from runtime.outbox import unit_of_work
 from runtime.settings import Settings
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["links"], route_class=StrictJsonRoute)
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -56,8 +58,8 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _limiter(request: Request) -> CapacityLimiter:
-    state = request.app.state
+def _limiter(app: FastAPI) -> CapacityLimiter:
+    state = app.state
     limiter: CapacityLimiter | None = getattr(state, "redirect_limiter", None)
     if limiter is None:
         size = getattr(state.engine.pool, "size", None)
@@ -66,43 +68,64 @@ def _limiter(request: Request) -> CapacityLimiter:
     return limiter
 
 
-def _unit_of_work(request: Request) -> AbstractContextManager[Session]:
+def _unit_of_work(app: FastAPI) -> AbstractContextManager[Session]:
     # These routes open their transaction inside the one worker thread that does the
     # database work, and commit it before the response leaves: the session dependency
     # would cost two more thread hops and commit only after the response was sent.
-    return unit_of_work(request.app.state.session_factory, request.app.state.celery)
+    return unit_of_work(app.state.session_factory, app.state.celery)
 
 
-def _link_state(request: Request, code: str) -> LinkState | None:
-    with _unit_of_work(request) as session:
+def _link_state(app: FastAPI, code: str) -> LinkState | None:
+    with _unit_of_work(app) as session:
         return service.link_state(session, code)
 
 
-async def _cached_link_state(request: Request, code: str) -> LinkState | None:
-    cache: LinkCache[LinkState] = request.app.state.link_cache
-    cached, state = cache.get(code)
-    if cached:
-        return state
-    # One lookup per code at a time: the requests that miss while it runs wait for it
-    # rather than each taking a thread and a connection for the same row.
-    lookups: dict[str, asyncio.Future[LinkState | None]] = request.app.state.link_lookups
+async def _look_up(app: FastAPI, code: str) -> LinkState | None:
+    """Read ``code`` from the database and cache it. One lookup per code at a time: the
+    requests that miss while it runs wait for it rather than each taking a thread and a
+    connection for the same row."""
+    lookups: dict[str, asyncio.Future[LinkState | None]] = app.state.link_lookups
     running = lookups.get(code)
     if running is not None:
         return await asyncio.shield(running)
     future: asyncio.Future[LinkState | None] = asyncio.get_running_loop().create_future()
     lookups[code] = future
     try:
-        state = await to_thread.run_sync(_link_state, request, code, limiter=_limiter(request))
+        state = await to_thread.run_sync(_link_state, app, code, limiter=_limiter(app))
     except BaseException as exc:
         future.set_exception(exc)
         future.exception()  # read: no "never retrieved" warning when nobody waited
         raise
     else:
-        cache.put(code, state)
+        app.state.link_cache.put(code, state)
         future.set_result(state)
     finally:
         del lookups[code]
     return state
+
+
+async def _refresh(app: FastAPI, code: str) -> None:
+    try:
+        await _look_up(app, code)
+    except Exception:
+        # The entry serves until it expires; the request after that looks the code up.
+        app.state.link_cache.refresh_failed(code)
+        logger.warning("refreshing the cached link %s failed", code, exc_info=True)
+
+
+async def _cached_link_state(request: Request, code: str) -> LinkState | None:
+    app = request.app
+    cache: LinkCache[LinkState] = app.state.link_cache
+    cached = cache.get(code)
+    if not cached.found:
+        return await _look_up(app, code)
+    if cached.refresh:
+        # Kept referenced until done: the loop holds tasks only weakly.
+        tasks: set[asyncio.Task[None]] = app.state.link_refreshes
+        task = asyncio.create_task(_refresh(app, code))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    return cached.value
 
 
 def _flush_clicks(request: Request) -> None:
@@ -147,13 +170,13 @@ async def follow_link(code: str, request: Request) -> Response:
         public_url=settings.resolved_public_url,
     )
     if buffer.flush_seconds <= 0:
-        await to_thread.run_sync(_flush_clicks, request, limiter=_limiter(request))
+        await to_thread.run_sync(_flush_clicks, request, limiter=_limiter(request.app))
     return Response(status_code=302, headers={"Location": location, **REDIRECT_HEADERS})
 
 
 def _reshare(request: Request, code: str, channel: LinkChannel) -> tuple[ReshareOut, bool]:
     settings = _settings(request)
-    with _unit_of_work(request) as session:
+    with _unit_of_work(request.app) as session:
         return service.reshare(
             session,
             code,

@@ -3,6 +3,7 @@ redirecting within the cache's TTL, and buffered clicks are written on shutdown.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from distribution.links.cache import LinkCache
+from distribution.links.cache import Cached, LinkCache
 from distribution.links.clicks import ClickBuffer
 from distribution.links.repository import LinkState
 from models import Click
@@ -46,12 +47,41 @@ def test_a_closed_vacancy_stops_redirecting_within_the_ttl(
     assert client.get(url, follow_redirects=False).status_code == 302
     data.vacancy.status = "closed"
     db.commit()
-    now[0] += 0.9  # an entry lives between half the TTL and the whole
+    now[0] += 0.9  # before the entry's refresh time (at least half the TTL)
     assert client.get(url, follow_redirects=False).status_code == 302
     now[0] += 1.2
     assert client.get(url, follow_redirects=False).status_code == 404
     # Only the redirects that were answered 302 count.
     assert total_hits(db) == 2
+
+
+def wait_for_refreshes(app: FastAPI) -> None:
+    deadline = time.monotonic() + 10
+    while app.state.link_refreshes or app.state.link_lookups:
+        assert time.monotonic() < deadline, "the background lookup did not finish"
+        time.sleep(0.01)
+
+
+def test_a_followed_link_is_read_again_in_the_background_before_it_expires(
+    client: TestClient, app: FastAPI, db: Session, state: Any
+) -> None:
+    now = [0.0]
+    state.link_cache = LinkCache[LinkState](10, clock=lambda: now[0])
+    # Clicks wait in the buffer: the test's one connection cannot also serve a flush
+    # running beside the background lookup, as a pool would.
+    state.click_buffer = buffer = ClickBuffer(flush_seconds=3600)
+    data = seed(db)
+    db.commit()
+    url = f"/r/{data.link.code}"
+    assert client.get(url, follow_redirects=False).status_code == 302
+    data.vacancy.status = "closed"
+    db.commit()
+    now[0] += 9.5  # past the entry's refresh time, before it expires
+    # Answered from the entry; the lookup it sets off sees the closed vacancy.
+    assert client.get(url, follow_redirects=False).status_code == 302
+    wait_for_refreshes(app)
+    assert client.get(url, follow_redirects=False).status_code == 404
+    assert buffer.pending_hits() == 2
 
 
 def test_an_expired_link_stops_at_once_even_when_cached(
@@ -63,14 +93,15 @@ def test_an_expired_link_stops_at_once_even_when_cached(
     url = f"/r/{data.link.code}"
     assert client.get(url, follow_redirects=False).status_code == 302
     assert client.get("/r/unknown123", follow_redirects=False).status_code == 404
-    cached, link = state.link_cache.get(data.link.code)
-    assert cached
+    cached = state.link_cache.get(data.link.code)
+    assert cached.found
+    link = cached.value
     assert link is not None
     # The cached link, as if its expiry had passed since it was read.
     expired = LinkState(link.id, link.target, data.link.created_at, "open", None)
     state.link_cache.put(data.link.code, expired)
     assert client.get(url, follow_redirects=False).status_code == 404
-    assert state.link_cache.get("unknown123") == (True, None)
+    assert state.link_cache.get("unknown123") == Cached(True, None)
 
 
 def test_buffered_clicks_are_written_on_shutdown(

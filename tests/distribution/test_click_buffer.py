@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from distribution.links import service
-from distribution.links.cache import LinkCache
+from distribution.links.cache import Cached, LinkCache
 from distribution.links.clicks import ClickBuffer
 from models import Click
 from runtime.errors import NotFoundError
@@ -105,31 +105,51 @@ def test_dead_links_count_nothing(db: Session) -> None:
 def test_cache_entries_live_ttl_seconds_and_remember_unknown_codes() -> None:
     now = [100.0]
     cache = LinkCache[str](ttl=2, clock=lambda: now[0])
-    assert cache.get("a") == (False, None)
+    assert cache.get("a") == Cached(False, None)
     cache.put("a", "link a")
     cache.put("nope", None)
-    assert cache.get("a") == (True, "link a")
-    assert cache.get("nope") == (True, None)
-    now[0] += 0.99  # every entry lives at least half the TTL
-    assert cache.get("a") == (True, "link a")
-    now[0] += 1.02
-    assert cache.get("a") == (False, None)
-    assert cache.get("nope") == (False, None)
+    assert cache.get("a") == Cached(True, "link a")
+    assert cache.get("nope") == Cached(True, None)
+    now[0] += 1.99
+    assert cache.get("a").found
+    now[0] += 0.02
+    assert cache.get("a") == Cached(False, None)
+    assert cache.get("nope") == Cached(False, None)
+
+
+def test_a_followed_entry_asks_once_to_be_read_again_before_it_expires() -> None:
+    now = [100.0]
+    cache = LinkCache[str](ttl=10, clock=lambda: now[0])
+    cache.put("a", "link a")
+    now[0] += 4.99  # the refresh time is drawn between half the TTL and nine tenths
+    assert cache.get("a") == Cached(True, "link a", refresh=False)
+    now[0] += 4.0
+    assert cache.get("a") == Cached(True, "link a", refresh=True)
+    # The lookup it set off is running: the entry keeps answering without asking again.
+    assert cache.get("a") == Cached(True, "link a", refresh=False)
+    cache.refresh_failed("a")
+    assert cache.get("a").refresh
+    cache.put("a", "link a, read again")
+    assert cache.get("a") == Cached(True, "link a, read again", refresh=False)
+    now[0] += 9.99
+    assert cache.get("a").found
+    now[0] += 0.02
+    assert not cache.get("a").found
 
 
 def test_cache_is_bounded_least_recently_used_first() -> None:
     cache = LinkCache[int](ttl=60, size=3)
     for code, value in (("a", 1), ("b", 2), ("c", 3)):
         cache.put(code, value)
-    assert cache.get("a") == (True, 1)
+    assert cache.get("a") == Cached(True, 1)
     cache.put("d", 4)
     assert len(cache) == 3
-    assert cache.get("b") == (False, None)
-    assert [cache.get(code)[1] for code in ("a", "c", "d")] == [1, 3, 4]
+    assert cache.get("b") == Cached(False, None)
+    assert [cache.get(code).value for code in ("a", "c", "d")] == [1, 3, 4]
 
 
 def test_a_zero_ttl_caches_nothing() -> None:
     cache = LinkCache[int](ttl=0)
     cache.put("a", 1)
-    assert cache.get("a") == (False, None)
+    assert cache.get("a") == Cached(False, None)
     assert len(cache) == 0
