@@ -36,17 +36,26 @@ def total_hits(db: Session) -> int:
     return sum(db.scalars(select(Click.hits)))
 
 
-def test_a_closed_vacancy_stops_redirecting_within_the_ttl(
-    client: TestClient, app: FastAPI, db: Session, state: Any
-) -> None:
+def closed_after_one_click(
+    client: TestClient, db: Session, state: Any, ttl: float
+) -> tuple[str, list[float]]:
+    """A link followed once with a cache of ``ttl`` seconds on a clock the test moves
+    (returned), and its vacancy closed just after."""
     now = [0.0]
-    state.link_cache = LinkCache[LinkState](2, clock=lambda: now[0])
+    state.link_cache = LinkCache[LinkState](ttl, clock=lambda: now[0])
     data = seed(db)
     db.commit()
     url = f"/r/{data.link.code}"
     assert client.get(url, follow_redirects=False).status_code == 302
     data.vacancy.status = "closed"
     db.commit()
+    return url, now
+
+
+def test_a_closed_vacancy_stops_redirecting_within_the_ttl(
+    client: TestClient, app: FastAPI, db: Session, state: Any
+) -> None:
+    url, now = closed_after_one_click(client, db, state, ttl=2)
     now[0] += 0.9  # before the entry's refresh time (at least half the TTL)
     assert client.get(url, follow_redirects=False).status_code == 302
     now[0] += 1.2
@@ -65,17 +74,10 @@ def wait_for_refreshes(app: FastAPI) -> None:
 def test_a_followed_link_is_read_again_in_the_background_before_it_expires(
     client: TestClient, app: FastAPI, db: Session, state: Any
 ) -> None:
-    now = [0.0]
-    state.link_cache = LinkCache[LinkState](10, clock=lambda: now[0])
     # Clicks wait in the buffer: the test's one connection cannot also serve a flush
     # running beside the background lookup, as a pool would.
     state.click_buffer = buffer = ClickBuffer(flush_seconds=3600)
-    data = seed(db)
-    db.commit()
-    url = f"/r/{data.link.code}"
-    assert client.get(url, follow_redirects=False).status_code == 302
-    data.vacancy.status = "closed"
-    db.commit()
+    url, now = closed_after_one_click(client, db, state, ttl=10)
     now[0] += 9.5  # past the entry's refresh time, before it expires
     # Answered from the entry; the lookup it sets off sees the closed vacancy.
     assert client.get(url, follow_redirects=False).status_code == 302

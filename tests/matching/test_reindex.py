@@ -18,8 +18,9 @@ def _models(db: Session, owner: Candidate) -> set[str]:
     return set(rows)
 
 
-def test_reindex_after_model_change(db: Session) -> None:
-    organisation = Organisation(name="Reindex test")
+def indexed_librarian(db: Session, organisation_name: str) -> Candidate:
+    """A librarian in an organisation of their own, indexed with the default model."""
+    organisation = Organisation(name=organisation_name)
     db.add(organisation)
     db.flush()
     candidate = Candidate(
@@ -34,6 +35,11 @@ def test_reindex_after_model_change(db: Session) -> None:
     db.add(candidate)
     db.flush()
     assert index_records(db, "candidate", [candidate.id], DEFAULT_EMBEDDING_MODEL) == 1
+    return candidate
+
+
+def test_reindex_after_model_change(db: Session) -> None:
+    candidate = indexed_librarian(db, "Reindex test")
     assert candidate.indexed_model == DEFAULT_EMBEDDING_MODEL
     assert _models(db, candidate) == {DEFAULT_EMBEDDING_MODEL}
     mentions = db.scalar(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from matching.indexing.bulk import index_records
 from matching.scoring.profiles import SIDES, load_candidates
 from matching.scoring.side_cache import SideCache
-from models import Candidate, Organisation
 from runtime.settings import DEFAULT_EMBEDDING_MODEL
+from tests.matching.test_reindex import indexed_librarian
 
 
 def _key(n: int) -> tuple[str, uuid.UUID, str]:
@@ -51,21 +51,7 @@ def test_size_zero_keeps_nothing() -> None:
 
 
 def test_a_loaded_side_is_reused_until_its_profile_changes(db: Session) -> None:
-    organisation = Organisation(name="Side cache")
-    db.add(organisation)
-    db.flush()
-    candidate = Candidate(
-        organisation_id=organisation.id,
-        headline="Bibliothecaris",
-        summary="Collectiebeheer in een openbare bibliotheek.",
-        skills=["catalogiseren"],
-        experience=[],
-        education=[],
-        languages=["nl"],
-    )
-    db.add(candidate)
-    db.flush()
-    assert index_records(db, "candidate", [candidate.id], DEFAULT_EMBEDDING_MODEL) == 1
+    candidate = indexed_librarian(db, "Side cache")
     [first] = load_candidates(db, [candidate], DEFAULT_EMBEDDING_MODEL)
     [again] = load_candidates(db, [candidate], DEFAULT_EMBEDDING_MODEL)
     assert again is first
