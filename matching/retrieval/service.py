@@ -76,25 +76,12 @@ def _dense(
     within: str | None,
 ) -> list[uuid.UUID]:
     best: dict[uuid.UUID, float] = {}
-    if within is not None:
-        rankings = store.nearest_owners_within(
-            session,
-            organisation_id,
-            owner_kind,
-            model,
-            [section.vector for section in queries],
-            within,
-            limit=w.ANN_PER_QUERY,
-        )
-    else:
-        rankings = store.nearest_owners_many(
-            session,
-            organisation_id,
-            owner_kind,
-            model,
-            [section.vector for section in queries],
-            limit=w.ANN_PER_QUERY,
-        )
+    searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
+    rankings = (
+        store.nearest_owners_within(*searched, within, limit=w.ANN_PER_QUERY)
+        if within is not None
+        else store.nearest_owners_many(*searched, limit=w.ANN_PER_QUERY)
+    )
     for hits in rankings:
         for owner_id, similarity in hits:
             best[owner_id] = max(best.get(owner_id, -1.0), similarity)
