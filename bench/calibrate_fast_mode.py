@@ -27,6 +27,7 @@ rank correlation of the two models' semantic values.
 from __future__ import annotations
 
 import argparse
+import uuid
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,9 +36,12 @@ import numpy as np
 from bench.profiles import VacancyPayload, profiles, vacancies
 from matching.embeddings.e5_small import E5_SMALL_NAME
 from matching.embeddings.encoder import Encoder, load_encoder
-from matching.embeddings.sections import candidate_sections, vacancy_sections
+from matching.embeddings.sections import Section, candidate_sections, vacancy_sections
 from matching.embeddings.static_e5 import STATIC_E5_NAME
+from matching.embeddings.store import StoredSection
 from matching.scoring import weights as w
+from matching.scoring.profiles import Side
+from matching.scoring.scorer import semantic_pool
 
 
 def _mirror(vacancy: VacancyPayload, index: int) -> dict[str, Any]:
@@ -54,25 +58,28 @@ def _mirror(vacancy: VacancyPayload, index: int) -> dict[str, Any]:
     }
 
 
+def _side(sections: list[Section], vectors: np.ndarray) -> Side:
+    stored = [
+        StoredSection(uuid.UUID(int=0), s.name, s.position, s.text, v)
+        for s, v in zip(sections, vectors, strict=True)
+    ]
+    return Side(id=uuid.UUID(int=0), kind="bench", sections=stored, skills=[], occupations=[])
+
+
 def _semantic(encoder: Encoder, vacancy_rows: list[Any], candidate_rows: list[Any]) -> np.ndarray:
-    """Raw semantic values, vacancies x candidates (before the calibration's linear map)."""
-    theirs = [candidate_sections(c) for c in candidate_rows]
-    flat = encoder.encode([s.text for sections in theirs for s in sections], role="passage")
-    sizes = [len(sections) for sections in theirs]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    """Raw semantic values, vacancies x candidates, through the scorer's own
+    ``semantic_pool``: an identity calibration (cosine -1 -> 0, 1 -> 1), undone after."""
+    theirs = []
+    for candidate in candidate_rows:
+        sections = candidate_sections(candidate)
+        theirs.append(_side(sections, encoder.encode([s.text for s in sections])))
+    identity = w.Calibration(floor=-1.0, ceiling=1.0, transfer=1.0)
     out = np.empty((len(vacancy_rows), len(candidate_rows)))
     for row, vacancy in enumerate(vacancy_rows):
-        ours = vacancy_sections(vacancy)
-        matrix = encoder.encode([s.text for s in ours], role="query") @ flat.T
-        total = np.zeros(len(candidate_rows))
-        weight_sum = 0.0
-        for name, weight in w.SECTION_WEIGHTS.items():
-            rows = [i for i, s in enumerate(ours) if s.name == name]
-            if rows:
-                best = np.maximum.reduceat(matrix[rows], starts, axis=1).mean(axis=0)
-                total += weight * best
-                weight_sum += weight
-        out[row] = total / weight_sum
+        sections = vacancy_sections(vacancy)
+        ours = _side(sections, encoder.encode([s.text for s in sections], role="query"))
+        scaled = [value for value, _ in semantic_pool(ours, theirs, identity)]
+        out[row] = 2 * np.asarray(scaled, dtype=np.float64) - 1
     return out
 
 
