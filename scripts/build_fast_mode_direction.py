@@ -7,8 +7,8 @@ direction of each role (query, passage) is the normalised mean of the fast mode'
 the taxonomy bundle's descriptions (both languages, those longer than one unit), so it comes
 from the data the service ships with, not from an evaluation set.
 
-A developer tool, not used by the running service; it takes a minute or two, most of it the
-default model encoding the descriptions' distinct words once.
+A developer tool, not used by the running service; it takes about three minutes on 2 cores,
+most of it the default model encoding the descriptions' distinct words once per role.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/build_fast_mode_direction.py [--output PATH]
 """
