@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from api.click_flusher import click_flusher
 
@@ -26,6 +27,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # matching/scoring/side_cache.py) about every 20 match requests; at 20,000, none ran
     # in 120 (docs/architecture.md).
     gc.set_threshold(20_000, 10, 10)
+    # numpy's BLAS on one thread. A request's products are small (a few vacancy sections
+    # against a pool's 1,000 sections), and after each one a second BLAS thread spun on
+    # the other core for a while, where the database was running the next search: match
+    # p95 at 100,000 profiles went from 55.3 to 50.3 ms (docs/benchmarks.md, 2026-12-05,
+    # night). The models' own thread pools (ONNX Runtime, PyTorch) are not BLAS's.
+    threadpool_limits(limits=1, user_api="blas")
     async with click_flusher(app):
         yield
         # Cached links being read again in the background (api/routers/redirect.py)
