@@ -2,8 +2,9 @@
 
 A vacancy's dense channel is three HNSW searches of 3-6 ms each, run one after another by
 one database process while the machine's other core waits. Splitting them over two
-connections took the dense channel from 15.1 to 11.2 ms at p50 and from 19.6 to 14.5 ms at
-p95 at 100,000 profiles (docs/benchmarks.md, 2026-12-05, night).
+connections took the dense channel from 15.1 to 11.2 ms at p50 on its own, and within whole
+match requests (interleaved with unsplit ones, 100,000 profiles) from 21.8 to 18.4 ms at
+p95, the requests' p95 from 44.7 to 40.4 ms (docs/benchmarks.md, 2026-12-05, night).
 
 A second connection sees committed rows only, so the work may go beside the session only
 when nothing the session's transaction wrote could change the answer: the caller checks that
