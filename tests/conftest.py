@@ -4,13 +4,15 @@ test runs inside a transaction that is rolled back afterwards."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -20,6 +22,7 @@ from api.auth.service import create_api_key
 from matching.embeddings.encoder import load_encoder
 from matching.embeddings.store import ensure_vector_index
 from matching.taxonomy.loading import ensure_default_taxonomy
+from models import Organisation
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.migrate import upgrade_to_head
@@ -143,3 +146,20 @@ def bearer(key: str) -> dict[str, str]:
 def admin(make_key: KeyMaker) -> dict[str, str]:
     """Headers of an admin key of the default organisation."""
     return bearer(make_key())
+
+
+@contextmanager
+def committed_organisation(engine: Engine, name: str) -> Iterator[uuid.UUID]:
+    """An organisation committed for tests that need several real transactions (a second
+    connection never sees a test's open one), deleted with everything it owns afterwards."""
+    with Session(engine) as session:
+        organisation = Organisation(name=f"{name}-{uuid.uuid4()}")
+        session.add(organisation)
+        session.commit()
+        organisation_id = organisation.id
+    try:
+        yield organisation_id
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(Organisation).where(Organisation.id == organisation_id))
+            session.commit()

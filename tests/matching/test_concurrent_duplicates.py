@@ -11,28 +11,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matching.candidates import service as candidates
 from matching.candidates.schemas import CandidateCreate
 from matching.vacancies import service as vacancies
 from matching.vacancies.schemas import VacancyCreate
-from models import Organisation
 from runtime.errors import ConflictError
+from tests.conftest import committed_organisation
 
 
 @pytest.fixture
 def organisation_id(engine: Engine) -> Iterator[uuid.UUID]:
-    with Session(engine) as session:
-        organisation = Organisation(name=f"race-{uuid.uuid4()}")
-        session.add(organisation)
-        session.commit()
-        organisation_id = organisation.id
-    yield organisation_id
-    with Session(engine) as session:
-        session.execute(delete(Organisation).where(Organisation.id == organisation_id))
-        session.commit()
+    with committed_organisation(engine, "race") as organisation_id:
+        yield organisation_id
 
 
 def _race(engine: Engine, create: Callable[[Session], Any]) -> tuple[Any, BaseException | None]:

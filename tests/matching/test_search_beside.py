@@ -11,15 +11,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from matching.embeddings import beside
 from matching.embeddings.sections import Section
 from matching.embeddings.store import OwnerSections, nearest_owners_many, replace_sections
-from models import Organisation
-from tests.conftest import DEFAULT_MODEL
+from tests.conftest import DEFAULT_MODEL, committed_organisation
 
 DIMENSION = 384
 
@@ -38,18 +37,12 @@ def _owner(organisation_id: uuid.UUID, vectors: np.ndarray) -> OwnerSections:
 @pytest.fixture
 def organisation_id(engine: Engine) -> Iterator[uuid.UUID]:
     rng = np.random.default_rng(7)
-    with Session(engine) as session:
-        organisation = Organisation(name=f"beside-{uuid.uuid4()}")
-        session.add(organisation)
-        session.flush()
-        owners = [_owner(organisation.id, _unit(rng, 2)) for _ in range(150)]
-        replace_sections(session, DEFAULT_MODEL, owners)
-        session.commit()
-        organisation_id = organisation.id
-    yield organisation_id
-    with Session(engine) as session:
-        session.execute(delete(Organisation).where(Organisation.id == organisation_id))
-        session.commit()
+    with committed_organisation(engine, "beside") as organisation_id:
+        with Session(engine) as session:
+            owners = [_owner(organisation_id, _unit(rng, 2)) for _ in range(150)]
+            replace_sections(session, DEFAULT_MODEL, owners)
+            session.commit()
+        yield organisation_id
 
 
 @pytest.fixture
