@@ -288,9 +288,9 @@ def nearest_owners_many(
     as a ``UNION ALL`` of one index search per query, after one statement for the search
     settings. One round trip per query and per setting had cost a third of the dense channel.
 
-    With ``concurrent`` and several queries, the second half of the searches runs on another
-    connection at the same time, where that cannot change the answer (matching/embeddings/
-    beside.py)."""
+    With ``concurrent`` and several queries, the searches after the first half (rounded up:
+    one of three) run on another connection at the same time, where that cannot change the
+    answer (matching/embeddings/beside.py)."""
     if not queries:
         return []
     search = partial(

@@ -47,7 +47,7 @@ def organisation_id(engine: Engine) -> Iterator[uuid.UUID]:
 
 @pytest.fixture
 def went_beside(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many searches each request sent to the second connection."""
+    """One entry for each call whose searches were partly sent to a second connection."""
     sent: list[int] = []
     run_beside = beside.run_beside
 
