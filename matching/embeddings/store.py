@@ -46,7 +46,19 @@ INDEXED_SECTIONS = "section <> 'skill'"
 # ef_search 400; docs/benchmarks.md, 2026-12-04), so the index stays float32. Exact scans
 # (``exact``, ``within``) always compare the stored float32 vectors.
 INDEX_TYPE = "vector"
+# How many index tuples a filtered search may visit (pgvector's default is 20,000). A
+# filter passing 1.4 % of the owners needs about 28,000 visited sections for the 400 rows a
+# query asks for; the limit bounds the cost of a filter that passes almost nobody.
+FILTERED_MAX_SCAN_TUPLES = 100_000
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
+
+
+class OwnerFilter(NamedTuple):
+    """A condition on ``section_embeddings`` rows (an ``EXISTS`` over the owners' table, say)
+    that an index search checks while walking the graph, and its parameters."""
+
+    sql: str
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +295,16 @@ def nearest_owners_many(
     limit: int,
     ef_search: int = EF_SEARCH,
     concurrent: bool = True,
+    passing: OwnerFilter | None = None,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     """For each query, the owners nearest to it through the index (as ``nearest_owners``),
     as a ``UNION ALL`` of one index search per query, after one statement for the search
     settings. One round trip per query and per setting had cost a third of the dense channel.
+
+    With ``passing``, only rows meeting it are returned, and the iterative scan walks on
+    until it has ``limit`` owners' worth of them (up to ``FILTERED_MAX_SCAN_TUPLES``).
+    Filtering the index's answer afterwards instead left 11-21 of 200 owners for a filter
+    passing 5.9 % of 100,000 profiles (docs/benchmarks.md, 2026-12-05, afternoon).
 
     With ``concurrent`` and several queries, the searches after the first half (rounded up:
     one of three) run on another connection at the same time, where that cannot change the
@@ -300,11 +318,12 @@ def nearest_owners_many(
         model=model,
         limit=limit,
         ef_search=ef_search,
+        passing=passing,
     )
     engine = beside.spare_engine(session) if concurrent and len(queries) > 1 else None
     if engine is None:
         return search(session, queries)
-    if not _search_settings(session, ef_search, check=True):
+    if not _search_settings(session, ef_search, check=True, filtered=passing is not None):
         return search(session, queries, settings_done=True)
     split = (len(queries) + 1) // 2
     other = beside.run_beside(engine, lambda connection: search(connection, queries[split:]))
@@ -314,19 +333,26 @@ def nearest_owners_many(
     return ours + other.result()
 
 
-def _search_settings(executor: Session | Connection, ef_search: int, *, check: bool) -> bool:
+def _search_settings(
+    executor: Session | Connection, ef_search: int, *, check: bool, filtered: bool
+) -> bool:
     """Set the index search's settings for the transaction; with ``check``, also say whether
     the transaction has written nothing and reads committed rows (beside.py)."""
-    # Filters (organisation) are applied while walking the graph, not after it.
+    # Filters (organisation, ``passing``) are applied while walking the graph, not after it.
     row = executor.execute(
         text(
             "SELECT set_config('hnsw.ef_search', :ef, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('hnsw.max_scan_tuples', :scan, true), "
             + (beside.READS_COMMITTED_ONLY if check else "true")
         ),
-        {"ef": str(int(ef_search))},
+        {
+            "ef": str(int(ef_search)),
+            # Reset to the default when unfiltered: the setting lasts the transaction.
+            "scan": str(FILTERED_MAX_SCAN_TUPLES if filtered else 20_000),
+        },
     ).one()
-    return bool(row[2])
+    return bool(row[3])
 
 
 def _search_many(
@@ -338,21 +364,33 @@ def _search_many(
     model: str,
     limit: int,
     ef_search: int,
+    passing: OwnerFilter | None,
     settings_done: bool = False,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     if not settings_done:
-        _search_settings(executor, ef_search, check=False)
+        _search_settings(executor, ef_search, check=False, filtered=passing is not None)
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::{INDEX_TYPE}({dimension})"
+    condition = f"AND {passing.sql} " if passing is not None else ""
     searches = [
         f"(SELECT {i} AS q, owner_id, "  # noqa: S608
         f"1 - ({cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension}))) AS similarity "
-        f"FROM section_embeddings WHERE {_where(model, owner_kind)} "
+        f"FROM section_embeddings WHERE {_where(model, owner_kind)} {condition}"
         f"ORDER BY {cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension})) LIMIT :k)"
         for i in range(len(queries))
     ]
     # Each owner once per query at its best section, the best ``limit`` per query: the
     # database sends 300 rows instead of 1,200 (most of the dense channel's Python time).
+    params: dict[str, Any] = {
+        "org": organisation_id,
+        "k": limit * 4,
+        "limit": limit,
+        **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
+    }
+    if passing is not None:
+        if params.keys() & passing.params.keys():
+            raise ValueError(f"filter parameters clash: {sorted(params.keys() & passing.params)}")
+        params |= passing.params
     rows = executor.execute(
         text(
             "SELECT q, owner_id, similarity FROM ("  # noqa: S608
@@ -361,12 +399,7 @@ def _search_many(
             f" FROM ({' UNION ALL '.join(searches)}) AS found GROUP BY q, owner_id"
             ") AS best WHERE place <= :limit ORDER BY q, place"
         ),
-        {
-            "org": organisation_id,
-            "k": limit * 4,
-            "limit": limit,
-            **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
-        },
+        params,
     ).all()
     per_query: list[list[tuple[uuid.UUID, float]]] = [[] for _ in queries]
     for i, owner_id, similarity in rows:

@@ -22,8 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session, defer
 
+from matching.embeddings.store import OwnerFilter
 from matching.indexing.service import ts_config
 from matching.retrieval.schemas import MatchFilters
 from matching.retrieval.terms import query_terms, tsquery_text
@@ -89,6 +91,26 @@ def filter_clause(model: Owner, filters: MatchFilters) -> ColumnElement[bool]:
         clauses.append(func.lower(model.location_city) == filters.city.casefold())
     clauses += [_has_skill(model, skill) for skill in filters.skills]
     return and_(*clauses)
+
+
+# ``:name`` parameters, the style of the index search's ``text()`` statement.
+_NAMED_PARAMS = pg_psycopg.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+
+
+def index_filter(model: Owner, organisation_id: uuid.UUID, filters: MatchFilters) -> OwnerFilter:
+    """The filters as a condition on ``section_embeddings`` rows, for an index search to
+    check while it walks the graph: their owner passes ``filter_clause``."""
+    condition = exists(
+        select(1).where(
+            model.id == literal_column("section_embeddings.owner_id"),
+            model.organisation_id == organisation_id,
+            filter_clause(model, filters),
+        )
+    )
+    compiled = condition.compile(dialect=_NAMED_PARAMS)
+    # The dialect casts each parameter (``:lower_1::VARCHAR``); ``text()`` would read the
+    # cast's colons as part of a parameter's name unless they are escaped.
+    return OwnerFilter(str(compiled).replace("::", r"\:\:"), dict(compiled.params))
 
 
 def lexical(

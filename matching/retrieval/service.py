@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from matching.embeddings import store
-from matching.embeddings.store import StoredSection
+from matching.embeddings.store import OwnerFilter, StoredSection
 from matching.fairness import neutralise
 from matching.indexing.resources import MatchingResources, matching_resources
 from matching.indexing.service import extract_text
@@ -35,7 +35,8 @@ from matching.scoring.scorer import (
 )
 from models import Candidate, Vacancy
 
-# With at most this many owners passing the filters, they are scanned exactly instead.
+# With at most this many owners passing the filters, they are scanned exactly instead; with
+# more, the index search checks the filters while it walks the graph.
 EXACT_SCAN_CAP = 5000
 # From this many rows in the searched table, the lexical channel ranks the dense channel's
 # owners only. Searching the whole table costs a bitmap scan and a rank of every
@@ -74,13 +75,14 @@ def _dense(
     model: str,
     queries: Sequence[StoredSection],
     within: str | None,
+    passing: OwnerFilter | None,
 ) -> list[uuid.UUID]:
     best: dict[uuid.UUID, float] = {}
     searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
     rankings = (
         store.nearest_owners_within(*searched, within, limit=w.ANN_PER_QUERY)
         if within is not None
-        else store.nearest_owners_many(*searched, limit=w.ANN_PER_QUERY)
+        else store.nearest_owners_many(*searched, limit=w.ANN_PER_QUERY, passing=passing)
     )
     for hits in rankings:
         for owner_id, similarity in hits:
@@ -100,13 +102,17 @@ def _generate(
 ) -> list[uuid.UUID]:
     owner_kind = "candidate" if owner is Candidate else "vacancy"
     within: str | None = None
+    in_index: OwnerFilter | None = None
     if filters != MatchFilters() or owner is Vacancy:
         passing = repository.filtered_ids(session, owner, organisation_id, filters, EXACT_SCAN_CAP)
-        within = passing.ids if passing.total <= EXACT_SCAN_CAP else None
         if not passing.total:
             return []
+        if passing.total <= EXACT_SCAN_CAP:
+            within = passing.ids
+        else:
+            in_index = repository.index_filter(owner, organisation_id, filters)
     text_queries = [q for q in queries if q.section != "skill"]
-    dense = _dense(session, organisation_id, owner_kind, model, text_queries, within)
+    dense = _dense(session, organisation_id, owner_kind, model, text_queries, within, in_index)
     large = terms.table_rows(session, owner.__tablename__) >= LEXICAL_OWN_SEARCH_ROWS
     lexical = repository.lexical(
         session,
