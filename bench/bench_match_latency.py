@@ -82,7 +82,7 @@ from matching.embeddings.store import (
 )
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
-from matching.retrieval.service import EXACT_SCAN_CAP
+from matching.retrieval.service import exact_scan_cap
 from matching.scoring.weights import ANN_PER_QUERY
 from models import Candidate
 from models.db import make_engine, make_session_factory, transaction
@@ -599,7 +599,7 @@ def run(
                 # Above the cap the service checks the filter in the walk; the recall shown
                 # is of that search.
                 index_filter(Candidate, organisation_id, MatchFilters(city=filter_city))
-                if len(owners) > EXACT_SCAN_CAP
+                if len(owners) > exact_scan_cap(count)
                 else None,
             )
     finally:
@@ -615,6 +615,7 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
     candidates = next(r.figure for r in rows if r.stage == "candidates")
     filtered = next((r.figure for r in rows if r.stage.endswith("(filter)")), 0.0)
     p95_bar = 50.0 if candidates <= 100_000 else 150.0
+    cap = exact_scan_cap(candidates)
     service = f"{INDEX_TYPE} (service) relaxed_order ef_search={EF_SEARCH}"
     chosen: list[SuiteRow] = [SuiteRow("matching", "candidates", candidates, "")]
     for row in rows:
@@ -635,9 +636,9 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
                 )
             )
         elif service in label and "recall" in label:
-            # A filter that leaves at most EXACT_SCAN_CAP owners is searched exactly by the
+            # A filter that leaves at most exact_scan_cap owners is searched exactly by the
             # service: the index's recall under it is shown, but the bar is on the path taken.
-            exact_path = not label.startswith("unfiltered") and filtered <= EXACT_SCAN_CAP
+            exact_path = not label.startswith("unfiltered") and filtered <= cap
             chosen.append(
                 SuiteRow(
                     "matching",
@@ -654,7 +655,7 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
                 SuiteRow(
                     "matching",
                     f"{label}: the service's path for {filtered:,.0f} owners (recall 1.0)"
-                    if filtered <= EXACT_SCAN_CAP
+                    if filtered <= cap
                     else f"{label}: the reference for {filtered:,.0f} owners (above the cap, "
                     "the service's index search checks the filter)",
                     row.figure,

@@ -7,6 +7,7 @@ search by reciprocal rank; the fused pool is then scored in full (matching/scori
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,21 @@ from models import Candidate, Vacancy
 # With at most this many owners passing the filters, they are scanned exactly instead; with
 # more, the index search checks the filters while it walks the graph.
 EXACT_SCAN_CAP = 5000
+# Larger tables scan more owners exactly. The scan grows with the owners that pass (7 us
+# each at 100,000 profiles, a vacancy's three queries in one pass); the filtered walk with
+# the rows it visits to find enough that pass, the table's rows over those owners. The two
+# cross near 38 times the square root of the table's rows: 12,000 owners at 100,000
+# profiles, where 5,928 owners took 40 ms exactly and 76 ms per query through the index.
+# Never more than EXACT_SCAN_MAX: at a million profiles each owner cost 26 us from disk
+# (docs/benchmarks.md, 2026-12-05, afternoon).
+EXACT_SCAN_PER_ROOT = 38
+EXACT_SCAN_MAX = 15_000
+
+
+def exact_scan_cap(table_rows: float) -> int:
+    """How many owners passing a match's filters are still scanned exactly."""
+    by_size = int(EXACT_SCAN_PER_ROOT * math.sqrt(max(table_rows, 0.0)))
+    return min(EXACT_SCAN_MAX, max(EXACT_SCAN_CAP, by_size))
 # From this many rows in the searched table, the lexical channel ranks the dense channel's
 # owners only. Searching the whole table costs a bitmap scan and a rank of every
 # match: 8,500 of 100,000 profiles even for a query of rare words, 1.3-2 s per request
@@ -104,10 +120,11 @@ def _generate(
     within: str | None = None
     in_index: OwnerFilter | None = None
     if filters != MatchFilters() or owner is Vacancy:
-        passing = repository.filtered_ids(session, owner, organisation_id, filters, EXACT_SCAN_CAP)
+        cap = exact_scan_cap(terms.table_rows(session, owner.__tablename__))
+        passing = repository.filtered_ids(session, owner, organisation_id, filters, cap)
         if not passing.total:
             return []
-        if passing.total <= EXACT_SCAN_CAP:
+        if passing.total <= cap:
             within = passing.ids
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)

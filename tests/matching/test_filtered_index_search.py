@@ -1,6 +1,6 @@
 """A filter passing more owners than are scanned exactly is checked by the index search
 itself, so the nearest owners that pass come back however many owners nearer to the query
-do not."""
+do not; smaller filtered sets are scanned exactly, more of them in larger tables."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from matching.embeddings.sections import Section
 from matching.embeddings.store import OwnerSections, nearest_owners_many, replace_sections
 from matching.retrieval import repository
 from matching.retrieval.schemas import MatchFilters
+from matching.retrieval.service import EXACT_SCAN_CAP, EXACT_SCAN_MAX, exact_scan_cap
 from models import Candidate, Organisation, Vacancy
 from tests.conftest import DEFAULT_MODEL
 
@@ -140,3 +141,10 @@ def test_every_filter_can_be_checked_by_the_index_search(
         db, organisation.id, "vacancy", DEFAULT_MODEL, [query], limit=5, passing=passing
     )
     assert found == []  # closed vacancies are never matched
+
+
+def test_larger_tables_scan_more_owners_exactly() -> None:
+    assert exact_scan_cap(0) == EXACT_SCAN_CAP
+    assert exact_scan_cap(1_000) == EXACT_SCAN_CAP
+    assert exact_scan_cap(100_000) == 12_016
+    assert exact_scan_cap(1_000_000) == EXACT_SCAN_MAX
