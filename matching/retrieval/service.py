@@ -54,6 +54,8 @@ def exact_scan_cap(table_rows: float) -> int:
     """How many owners passing a match's filters are still scanned exactly."""
     by_size = int(EXACT_SCAN_PER_ROOT * math.sqrt(max(table_rows, 0.0)))
     return min(EXACT_SCAN_MAX, max(EXACT_SCAN_CAP, by_size))
+
+
 # From this many rows in the searched table, the lexical channel ranks the dense channel's
 # owners only. Searching the whole table costs a bitmap scan and a rank of every
 # match: 8,500 of 100,000 profiles even for a query of rare words, 1.3-2 s per request
