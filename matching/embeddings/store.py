@@ -50,6 +50,7 @@ INDEX_TYPE = "vector"
 # filter passing 1.4 % of the owners needs about 28,000 visited sections for the 400 rows a
 # query asks for; the limit bounds the cost of a filter that passes almost nobody.
 FILTERED_MAX_SCAN_TUPLES = 100_000
+_DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own, restored for unfiltered searches
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
 
 
@@ -348,8 +349,8 @@ def _search_settings(
         ),
         {
             "ef": str(int(ef_search)),
-            # Reset to the default when unfiltered: the setting lasts the transaction.
-            "scan": str(FILTERED_MAX_SCAN_TUPLES if filtered else 20_000),
+            # Restored when unfiltered: the setting lasts the transaction.
+            "scan": str(FILTERED_MAX_SCAN_TUPLES if filtered else _DEFAULT_MAX_SCAN_TUPLES),
         },
     ).one()
     return bool(row[3])

@@ -44,7 +44,8 @@ EXACT_SCAN_CAP = 5000
 # the rows it visits to find enough that pass, the table's rows over those owners. The two
 # cross near 38 times the square root of the table's rows: 12,000 owners at 100,000
 # profiles, where 5,928 owners took 40 ms exactly and 76 ms per query through the index.
-# Never more than EXACT_SCAN_MAX: at a million profiles each owner cost 26 us from disk
+# Never more than EXACT_SCAN_MAX: at a million profiles each owner cost 11-26 us, the heap
+# read from the page cache or disk
 # (docs/benchmarks.md, 2026-12-05, afternoon).
 EXACT_SCAN_PER_ROOT = 38
 EXACT_SCAN_MAX = 15_000
@@ -119,10 +120,11 @@ def _generate(
     filters: MatchFilters,
 ) -> list[uuid.UUID]:
     owner_kind = "candidate" if owner is Candidate else "vacancy"
+    rows = terms.table_rows(session, owner.__tablename__)
     within: str | None = None
     in_index: OwnerFilter | None = None
     if filters != MatchFilters() or owner is Vacancy:
-        cap = exact_scan_cap(terms.table_rows(session, owner.__tablename__))
+        cap = exact_scan_cap(rows)
         passing = repository.filtered_ids(session, owner, organisation_id, filters, cap)
         if not passing.total:
             return []
@@ -132,7 +134,7 @@ def _generate(
             in_index = repository.index_filter(owner, organisation_id, filters)
     text_queries = [q for q in queries if q.section != "skill"]
     dense = _dense(session, organisation_id, owner_kind, model, text_queries, within, in_index)
-    large = terms.table_rows(session, owner.__tablename__) >= LEXICAL_OWN_SEARCH_ROWS
+    large = rows >= LEXICAL_OWN_SEARCH_ROWS
     lexical = repository.lexical(
         session,
         owner,
