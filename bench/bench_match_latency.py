@@ -77,8 +77,11 @@ from matching.embeddings.store import (
     FILTERED_MAX_SCAN_TUPLES,
     INDEX_TYPE,
     INDEXED_SECTIONS,
+    ROWS_PER_OWNER,
     OwnerFilter,
     index_name,
+    index_names,
+    index_predicate,
 )
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
@@ -93,7 +96,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EF_VALUES = (40, 100, 200, 400)
 MODES = ("strict_order", "relaxed_order")
 OTHER_TYPE = "halfvec" if INDEX_TYPE == "vector" else "vector"
-COMPARE_INDEX = f"ix_bench_{OTHER_TYPE}_text_candidate"
+COMPARE_INDEX = f"ix_bench_{OTHER_TYPE}_candidate"  # and the section kind
 
 
 class Row(NamedTuple):
@@ -157,15 +160,25 @@ def nearest(
     within: Sequence[uuid.UUID] | None = None,
     passing: OwnerFilter | None = None,
 ) -> list[tuple[uuid.UUID, float]]:
-    """``nearest_owners``' query, with the settings and the cast as parameters. With
-    ``passing`` (instead of ``within``), the filter is checked in the walk as the service
-    checks a filter above the exact-scan cap, for as many rows as the service asks for."""
+    """The service's index search (``store.nearest_owners_many``: one search per section
+    kind, ``ANN_PER_QUERY * ROWS_PER_OWNER`` rows each, the best section per owner), with
+    the settings and the cast as parameters; ``exact`` scans every indexed section instead.
+    With ``passing`` (instead of ``within``), the filter is checked in the walk as the
+    service checks a filter above the exact-scan cap."""
     dimension = int(query.shape[-1])
     cast = f"embedding::{target.cast}({dimension})"
     q = f"CAST(:q AS {target.cast}({dimension}))"
     restrict = "AND owner_id = ANY(:ids) " if within is not None else ""
     if passing is not None:
         restrict = f"AND {passing.sql} "
+    sections = INDEXED_SECTIONS["candidate"]
+    kinds = [", ".join(f"'{s}'" for s in sections)] if exact else [f"'{s}'" for s in sections]
+    searches = " UNION ALL ".join(
+        f"(SELECT owner_id, 1 - ({cast} <=> {q}) FROM section_embeddings "  # noqa: S608
+        f"WHERE model = :model AND owner_kind = 'candidate' AND section IN ({kind}) "
+        f"AND organisation_id = :org {restrict}ORDER BY {cast} <=> {q} LIMIT :k)"
+        for kind in kinds
+    )
     with engine.connect() as connection:
         connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
         connection.execute(text(f"SET LOCAL hnsw.iterative_scan = {mode}"))
@@ -174,17 +187,13 @@ def nearest(
         if exact:
             connection.execute(text("SET LOCAL enable_indexscan = off"))
         rows = connection.execute(
-            text(
-                f"SELECT owner_id, 1 - ({cast} <=> {q}) FROM section_embeddings "  # noqa: S608
-                f"WHERE model = :model AND owner_kind = 'candidate' AND {INDEXED_SECTIONS} "
-                f"AND organisation_id = :org "
-                f"{restrict}ORDER BY {cast} <=> {q} LIMIT :k"
-            ),
+            text(searches),
             {
                 "q": str(query.tolist()),
                 "model": model,
                 "org": organisation_id,
-                "k": (ANN_PER_QUERY if passing is not None else k) * 4,
+                # Exact: enough sections for k owners (a profile has about five).
+                "k": max(ANN_PER_QUERY, k * 10) if exact else ANN_PER_QUERY * ROWS_PER_OWNER,
                 "ids": list(within or []),
                 **(passing.params if passing is not None else {}),
             },
@@ -283,7 +292,7 @@ def measure_recall(
 def build_index(
     engine: Engine,
     model: str,
-    name: str,
+    names: dict[str, str],
     kind: str,
     dimension: int,
     maintenance_work_mem: str,
@@ -291,32 +300,38 @@ def build_index(
     *,
     rebuild: bool = False,
 ) -> Row | None:
-    """An HNSW index of ``kind`` (vector or halfvec) over the rows the service indexes,
-    built (and timed) when missing or when ``rebuild``."""
+    """HNSW indexes of ``kind`` (vector or halfvec) over the rows the service indexes, one
+    per section kind (``names``: section kind to index name), built (and timed together)
+    when missing or when ``rebuild``."""
+    seconds = 0.0
+    built = False
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        if rebuild:
-            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
-        exists = connection.execute(
-            text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}
-        ).scalar()
-        if exists:
-            return None
         connection.execute(text(f"SET maintenance_work_mem = '{maintenance_work_mem}'"))
         connection.execute(text(f"SET max_parallel_maintenance_workers = {int(workers)}"))
-        literal = "'" + model.replace("'", "''") + "'"
-        began = time.perf_counter()
-        connection.execute(
-            text(
-                f"CREATE INDEX {name} ON section_embeddings USING hnsw "
-                f"((embedding::{kind}({int(dimension)})) {kind}_cosine_ops) "
-                f"WHERE model = {literal} AND owner_kind = 'candidate' AND {INDEXED_SECTIONS}"
+        for section, name in names.items():
+            if rebuild:
+                connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+            exists = connection.execute(
+                text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}
+            ).scalar()
+            if exists:
+                continue
+            began = time.perf_counter()
+            connection.execute(
+                text(
+                    f"CREATE INDEX {name} ON section_embeddings USING hnsw "
+                    f"((embedding::{kind}({int(dimension)})) {kind}_cosine_ops) "
+                    f"WHERE {index_predicate(model, 'candidate', section)}"
+                )
             )
-        )
-        seconds = time.perf_counter() - began
+            seconds += time.perf_counter() - began
+            built = True
+    if not built:
+        return None
     return _row(
-        f"{kind} index build s (maintenance_work_mem={maintenance_work_mem}, "
-        f"max_parallel_maintenance_workers={workers})",
+        f"{kind} index build s, {len(names)} section kinds (maintenance_work_mem="
+        f"{maintenance_work_mem}, max_parallel_maintenance_workers={workers})",
         seconds,
     )
 
@@ -344,8 +359,9 @@ def index_sizes(engine: Engine, model: str) -> list[Row]:
         heap = connection.execute(
             text("SELECT pg_relation_size('section_embeddings')")
         ).scalar_one()
-    service = sizes.get(index_name(model, "candidate"))
-    reference = service[0] / max(1, service[1]) if service else None
+    service = [sizes[name] for name in index_names(model, "candidate") if name in sizes]
+    size_sum, count_sum = sum(s for s, _ in service), sum(c for _, c in service)
+    reference = size_sum / count_sum if count_sum else None
     rows: list[Row] = []
     for name, (size, count) in sorted(sizes.items()):
         if count == 0:
@@ -353,6 +369,9 @@ def index_sizes(engine: Engine, model: str) -> list[Row]:
         rows.append(_row(f"index {name}: vectors", float(count)))
         rows.append(_row(f"index {name}: MiB", size / 2**20))
         rows.append(_row(f"index {name}: bytes per vector", size / count, reference))
+    if count_sum:
+        rows.append(_row("index (service, every section kind): MiB", size_sum / 2**20))
+        rows.append(_row("index (service, every section kind): bytes per vector", reference or 0))
     rows.append(_row("section_embeddings heap MiB", float(heap) / 2**20))
     return rows
 
@@ -543,14 +562,16 @@ def run(
         owners = filtered_owners(engine, organisation_id, filter_city)
         rows.append(_row(f"candidates in {filter_city} (filter)", float(len(owners)), count))
         dimension = load_encoder(model).dimension
-        builds = [(index_name(model, "candidate"), INDEX_TYPE, build_service_index)]
+        sections = INDEXED_SECTIONS["candidate"]
+        service_names = {s: index_name(model, "candidate", s) for s in sections}
+        builds = [(service_names, INDEX_TYPE, build_service_index)]
         if compare_index:
-            builds.append((COMPARE_INDEX, OTHER_TYPE, False))
-        for name, kind, rebuild in builds:
+            builds.append(({s: f"{COMPARE_INDEX}_{s}" for s in sections}, OTHER_TYPE, False))
+        for names, kind, rebuild in builds:
             built = build_index(
                 engine,
                 model,
-                name,
+                names,
                 kind,
                 dimension,
                 maintenance_work_mem,

@@ -66,7 +66,7 @@ from matching.candidates import service as candidate_service
 from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
 from matching.embeddings.sections import Section, candidate_sections, search_text
-from matching.embeddings.store import ensure_vector_index, index_name, nearest_owners
+from matching.embeddings.store import ensure_vector_index, index_names, nearest_owners
 from matching.extraction.extractor import Extractor, Mention
 from matching.extraction.pipeline import Lang
 from matching.indexing import service as indexing
@@ -261,11 +261,11 @@ def relation_mb(engine: Engine, name: str) -> float:
     return int(value) / 2**20
 
 
-def index_scans(engine: Engine, name: str) -> int:
+def index_scans(engine: Engine, names: Sequence[str]) -> int:
     value = scalar(
         engine,
-        "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname = :n",
-        n=name,
+        "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname = ANY(:n)",
+        n=list(names),
     )
     return int(value)
 
@@ -465,7 +465,8 @@ def bulk_load(
     # per row, and it is what an operator would do for an initial import.
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        connection.execute(text(f"DROP INDEX IF EXISTS {index_name(model, 'candidate')}"))
+        for name in index_names(model, "candidate"):
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
     with psycopg.connect(libpq_url(url)) as conn:
         register_vector(conn)
         began = time.perf_counter()
@@ -666,7 +667,7 @@ def measure_recall(
     args: argparse.Namespace,
 ) -> Recall:
     queries = recall_queries(engine, encoder, model, args.recall_queries)
-    hnsw = index_name(model, "candidate")
+    hnsw = index_names(model, "candidate")
     scans_before = index_scans(engine, hnsw)
     per_query: list[float] = []
     per_query_ties: list[float] = []
@@ -947,7 +948,9 @@ def main() -> None:
                 log(f"  HNSW index built in {result.bulk.index_build_seconds:.0f} s")
             result.reached = loaded
             result.candidate_vectors = candidate_vectors(engine, args.model)
-            result.index_mb = relation_mb(engine, index_name(args.model, "candidate"))
+            result.index_mb = sum(
+                relation_mb(engine, name) for name in index_names(args.model, "candidate")
+            )
             if args.load_only:
                 report(results, header)
                 continue

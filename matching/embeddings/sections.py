@@ -17,9 +17,14 @@ from models import Candidate, Vacancy
 CHUNK_WORDS = 150
 
 
+# The sections each owner kind has, besides one "skill" section per skill (indexing/).
+CANDIDATE_SECTIONS = ("summary", "experience", "skills", "education")
+VACANCY_SECTIONS = ("title", "description", "skills")
+
+
 @dataclass(frozen=True)
 class Section:
-    name: str  # "summary", "experience", "skills", "education", "title", "description"
+    name: str  # one of CANDIDATE_SECTIONS or VACANCY_SECTIONS, or "skill"
     position: int
     text: str
     field: str  # where the text came from, for explanations: "experience[2]"

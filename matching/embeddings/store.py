@@ -1,10 +1,17 @@
 """Section vectors in pgvector.
 
 The ``embedding`` column has no fixed dimension, so changing the model needs no migration.
-Each (model, owner kind) pair gets its own partial HNSW index over a cast to the model's
-dimension; queries repeat that exact expression and predicate so the planner can use it.
+Each (model, owner kind, section kind) gets its own partial HNSW index over a cast to the
+model's dimension; queries repeat that exact expression and predicate so the planner can use
+it, and a nearest-neighbour search is one index search per section kind.
 
-The index leaves out single-skill sections. Nearest-neighbour search never needs them (the
+One graph per section kind: in one graph over every section, a short query (a vacancy's
+title) lies far from all of them, and the walk often ended among another kind of section (a
+Dutch skills list for "Special educational needs teacher"). At 100,000 profiles recall@20
+of title queries rose from 0.478 to 0.73 with a graph per kind, of description queries from
+0.930 to 0.97 (docs/benchmarks.md, 2026-12-05, evening).
+
+The indexes leave out single-skill sections. Nearest-neighbour search never needs them (the
 ``skills`` section lists every skill of a profile; single skills are read for scoring
 only), and they are near-duplicates by nature: at 100,000 generated profiles, 670,047
 single-skill vectors held 288 distinct values. With them in the index, recall@20 stayed at
@@ -32,15 +39,22 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings import beside
 from matching.embeddings.encoder import Vectors
-from matching.embeddings.sections import Section
+from matching.embeddings.sections import CANDIDATE_SECTIONS, VACANCY_SECTIONS, Section
 from models import SectionEmbedding
 from models.db import owner_rows
 
 OWNER_KINDS = ("candidate", "vacancy")
-# Measured recall@20 against exact search at this setting: see docs/benchmarks.md (2026-12-04).
-EF_SEARCH = 400
-# Sections in the index, and so the only ones nearest-neighbour search returns.
-INDEXED_SECTIONS = "section <> 'skill'"
+# Per index search, one per section kind. At 100,000 profiles the final top 20 of a match
+# agreed with an exact dense channel's in 0.945 of places at 100, 0.948 at 40 and 0.955
+# with 400 (and twice the rows); a match took 36 ms median in process at 100, against 44-52
+# ms with twice the rows or 400 (docs/benchmarks.md, 2026-12-05, evening).
+EF_SEARCH = 100
+# The section kinds with a graph of their own, and so the only ones nearest-neighbour search
+# returns.
+INDEXED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "candidate": CANDIDATE_SECTIONS,
+    "vacancy": VACANCY_SECTIONS,
+}
 # The index's vector type. ``halfvec`` halves the index (724 against 1,279 bytes per vector at
 # 100,000 profiles) but measured slightly lower recall@20 (0.949 against 0.954 at
 # ef_search 400; docs/benchmarks.md, 2026-12-04), so the index stays float32. Exact scans
@@ -51,6 +65,15 @@ INDEX_TYPE = "vector"
 # query asks for; the limit bounds the cost of a filter that passes almost nobody.
 FILTERED_MAX_SCAN_TUPLES = 100_000
 _DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own, restored for unfiltered searches
+# Sections each index search returns per owner asked for. A profile has sections of several
+# kinds, so the searches of one query together return several times ``limit`` sections;
+# twice as many rows per search cost 7 ms per match at 100,000 profiles for 0.01 of final
+# top-20 recall (docs/benchmarks.md, 2026-12-05, evening).
+ROWS_PER_OWNER = 1
+# From this many owners an exact scan is split over two connections. At 100,000 profiles a
+# filtered match took 65 against 85 ms for 5,928 owners split, and 38 against 38 ms for 1,465
+# (docs/benchmarks.md, 2026-12-05, evening).
+SPLIT_SCAN_OWNERS = 2_000
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
 
 
@@ -83,33 +106,47 @@ def _digest(model: str) -> str:
     return hashlib.sha1(model.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
-def index_name(model: str, owner_kind: str) -> str:
-    return f"ix_section_embeddings_ann_{owner_kind}_{_digest(model)}"
+def index_name(model: str, owner_kind: str, section: str) -> str:
+    return f"ix_section_embeddings_ann_{owner_kind}_{section}_{_digest(model)}"
 
 
-def _former_index_name(model: str, owner_kind: str) -> str:
-    """The index before single-skill sections were left out."""
-    return f"ix_section_embeddings_hnsw_{owner_kind}_{_digest(model)}"
+def index_names(model: str, owner_kind: str) -> list[str]:
+    """The indexes of one owner kind's sections, one per section kind."""
+    return [index_name(model, owner_kind, section) for section in INDEXED_SECTIONS[owner_kind]]
+
+
+def _former_index_names(model: str, owner_kind: str) -> list[str]:
+    """One index over every section, and before it, one that also held single skills."""
+    return [
+        f"ix_section_embeddings_ann_{owner_kind}_{_digest(model)}",
+        f"ix_section_embeddings_hnsw_{owner_kind}_{_digest(model)}",
+    ]
 
 
 def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
     """Create the HNSW indexes for ``model`` if missing, without blocking writers, then drop
-    the former ones (which indexed every section)."""
+    the former ones."""
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for kind in OWNER_KINDS:
-            connection.execute(
-                text(
-                    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index_name(model, kind)} "
-                    f"ON section_embeddings USING hnsw "
-                    f"((embedding::{INDEX_TYPE}({int(dimension)})) {INDEX_TYPE}_cosine_ops) "
-                    f"WHERE model = {_literal(model)} AND owner_kind = '{kind}' "
-                    f"AND {INDEXED_SECTIONS}"
+            for section in INDEXED_SECTIONS[kind]:
+                connection.execute(
+                    text(
+                        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS "
+                        f"{index_name(model, kind, section)} ON section_embeddings USING hnsw "
+                        f"((embedding::{INDEX_TYPE}({int(dimension)})) {INDEX_TYPE}_cosine_ops) "
+                        f"WHERE {index_predicate(model, kind, section)}"
+                    )
                 )
-            )
-            connection.execute(
-                text(f"DROP INDEX CONCURRENTLY IF EXISTS {_former_index_name(model, kind)}")
-            )
+            for former in _former_index_names(model, kind):
+                connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {former}"))
+
+
+def index_predicate(model: str, owner_kind: str, section: str) -> str:
+    """The partial index's predicate, which a search must repeat to use it."""
+    if owner_kind not in OWNER_KINDS or section not in INDEXED_SECTIONS[owner_kind]:
+        raise ValueError(f"no index for {owner_kind} sections {section!r}")
+    return f"model = {_literal(model)} AND owner_kind = '{owner_kind}' AND section = '{section}'"
 
 
 class OwnerSections(NamedTuple):
@@ -224,9 +261,11 @@ def sections_of(
 
 
 def _where(model: str, owner_kind: str) -> str:
+    """Every indexed section of the organisation's owners, for exact scans."""
     kind = owner_kind if owner_kind in OWNER_KINDS else "x"
+    sections = ", ".join(f"'{section}'" for section in INDEXED_SECTIONS.get(kind, ("-",)))
     return (
-        f"model = {_literal(model)} AND owner_kind = '{kind}' AND {INDEXED_SECTIONS} "
+        f"model = {_literal(model)} AND owner_kind = '{kind}' AND section IN ({sections}) "
         "AND organisation_id = :org"
     )
 
@@ -298,22 +337,26 @@ def nearest_owners_many(
     concurrent: bool = True,
     passing: OwnerFilter | None = None,
 ) -> list[list[tuple[uuid.UUID, float]]]:
-    """For each query, the owners nearest to it through the index (as ``nearest_owners``),
-    as a ``UNION ALL`` of one index search per query, after one statement for the search
-    settings. One round trip per query and per setting had cost a third of the dense channel.
+    """For each query, the owners nearest to it through the indexes (as ``nearest_owners``):
+    one index search per query and section kind, ``limit`` sections each, as one
+    ``UNION ALL`` after one statement for the search settings. One round trip per query and
+    per setting had cost a third of the dense channel.
 
     With ``passing``, only rows meeting it are returned, and the iterative scan walks on
-    until it has ``limit`` owners' worth of them (up to ``FILTERED_MAX_SCAN_TUPLES``).
+    until it has ``limit`` of them (up to ``FILTERED_MAX_SCAN_TUPLES``).
     Filtering the index's answer afterwards instead left 11-21 of 200 owners for a filter
     passing 5.9 % of 100,000 profiles (docs/benchmarks.md, 2026-12-05, afternoon).
 
-    With ``concurrent`` and several queries, the searches after the first half (rounded up:
-    one of three) run on another connection at the same time, where that cannot change the
-    answer (matching/embeddings/beside.py)."""
+    With ``concurrent``, the second half of the searches runs on another connection at the
+    same time, where that cannot change the answer (matching/embeddings/beside.py)."""
     if not queries:
         return []
+    searches = [
+        (i, section) for i in range(len(queries)) for section in INDEXED_SECTIONS[owner_kind]
+    ]
     search = partial(
         _search_many,
+        queries=queries,
         organisation_id=organisation_id,
         owner_kind=owner_kind,
         model=model,
@@ -321,17 +364,20 @@ def nearest_owners_many(
         ef_search=ef_search,
         passing=passing,
     )
-    engine = beside.spare_engine(session) if concurrent and len(queries) > 1 else None
+    engine = beside.spare_engine(session) if concurrent and len(searches) > 1 else None
     if engine is None:
-        return search(session, queries)
+        return search(session, searches)
     if not _search_settings(session, ef_search, check=True, filtered=passing is not None):
-        return search(session, queries, settings_done=True)
-    split = (len(queries) + 1) // 2
-    other = beside.run_beside(engine, lambda connection: search(connection, queries[split:]))
+        return search(session, searches, settings_done=True)
+    split = (len(searches) + 1) // 2
+    other = beside.run_beside(engine, lambda connection: search(connection, searches[split:]))
     if other is None:
-        return search(session, queries, settings_done=True)
-    ours = search(session, queries[:split], settings_done=True)
-    return ours + other.result()
+        return search(session, searches, settings_done=True)
+    ours = search(session, searches[:split], settings_done=True)
+    return [
+        _best_per_owner(sorted(mine + theirs, key=lambda hit: (-hit[1], hit[0])), limit)
+        for mine, theirs in zip(ours, other.result(), strict=True)
+    ]
 
 
 def _search_settings(
@@ -358,8 +404,9 @@ def _search_settings(
 
 def _search_many(
     executor: Session | Connection,
-    queries: Sequence[Vectors],
+    searches: Sequence[tuple[int, str]],
     *,
+    queries: Sequence[Vectors],
     organisation_id: uuid.UUID,
     owner_kind: str,
     model: str,
@@ -368,25 +415,28 @@ def _search_many(
     passing: OwnerFilter | None,
     settings_done: bool = False,
 ) -> list[list[tuple[uuid.UUID, float]]]:
+    """The owners found by ``searches`` (query number, section kind), best first per query;
+    every query has a list, empty where none of its searches were given."""
     if not settings_done:
         _search_settings(executor, ef_search, check=False, filtered=passing is not None)
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::{INDEX_TYPE}({dimension})"
     condition = f"AND {passing.sql} " if passing is not None else ""
-    searches = [
+    selects = [
         f"(SELECT {i} AS q, owner_id, "  # noqa: S608
         f"1 - ({cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension}))) AS similarity "
-        f"FROM section_embeddings WHERE {_where(model, owner_kind)} {condition}"
-        f"ORDER BY {cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension})) LIMIT :k)"
-        for i in range(len(queries))
+        f"FROM section_embeddings WHERE {index_predicate(model, owner_kind, section)} "
+        f"AND organisation_id = :org {condition}"
+        f"ORDER BY {cast} <=> CAST(:q{i} AS {INDEX_TYPE}({dimension})) LIMIT :rows)"
+        for i, section in searches
     ]
     # Each owner once per query at its best section, the best ``limit`` per query: the
     # database sends 300 rows instead of 1,200 (most of the dense channel's Python time).
     params: dict[str, Any] = {
         "org": organisation_id,
-        "k": limit * 4,
         "limit": limit,
-        **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
+        "rows": limit * ROWS_PER_OWNER,
+        **{f"q{i}": str(queries[i].tolist()) for i in sorted({i for i, _ in searches})},
     }
     if passing is not None:
         if params.keys() & passing.params.keys():
@@ -397,7 +447,7 @@ def _search_many(
             "SELECT q, owner_id, similarity FROM ("  # noqa: S608
             " SELECT q, owner_id, max(similarity) AS similarity, row_number() OVER"
             " (PARTITION BY q ORDER BY max(similarity) DESC, owner_id) AS place"
-            f" FROM ({' UNION ALL '.join(searches)}) AS found GROUP BY q, owner_id"
+            f" FROM ({' UNION ALL '.join(selects)}) AS found GROUP BY q, owner_id"
             ") AS best WHERE place <= :limit ORDER BY q, place"
         ),
         params,
@@ -417,13 +467,59 @@ def nearest_owners_within(
     within: str,
     *,
     limit: int,
+    concurrent: bool = True,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     """For each query, what ``nearest_owners(..., within=...)`` returns for the owners of
     ``within`` (a ``uuid[]`` literal, ``{id,id,...}``), from one exact scan of their sections
     (each owner's best similarity to every query in one pass, rather than one scan per
-    query)."""
+    query).
+
+    With ``concurrent`` and at least ``SPLIT_SCAN_OWNERS`` owners, half of them are scanned
+    on another connection at the same time, where that cannot change the answer (beside.py):
+    the scan is the whole of a filtered match's dense channel, and one database process
+    scans on one core."""
     if not queries or within == "{}":
         return [[] for _ in queries]
+    scan = partial(
+        _scan_within,
+        organisation_id=organisation_id,
+        owner_kind=owner_kind,
+        model=model,
+        queries=queries,
+        limit=limit,
+    )
+    ids = within[1:-1].split(",")
+    engine = beside.spare_engine(session) if concurrent and len(ids) >= SPLIT_SCAN_OWNERS else None
+    if (
+        engine is None
+        or not session.execute(text(f"SELECT {beside.READS_COMMITTED_ONLY}")).scalar()
+    ):
+        return scan(session, within)
+    half = len(ids) // 2
+    other = beside.run_beside(engine, lambda connection: scan(connection, _ids(ids[half:])))
+    if other is None:
+        return scan(session, within)
+    ours = scan(session, _ids(ids[:half]))
+    return [
+        _best_per_owner(sorted(mine + theirs, key=lambda hit: (-hit[1], hit[0])), limit)
+        for mine, theirs in zip(ours, other.result(), strict=True)
+    ]
+
+
+def _ids(ids: Sequence[str]) -> str:
+    return "{" + ",".join(ids) + "}"
+
+
+def _scan_within(
+    executor: Session | Connection,
+    within: str,
+    *,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    queries: Sequence[Vectors],
+    limit: int,
+) -> list[list[tuple[uuid.UUID, float]]]:
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::vector({dimension})"
     columns = ", ".join(
@@ -437,7 +533,7 @@ def nearest_owners_within(
         f"(SELECT {i} AS q, owner_id, s{i} FROM best ORDER BY s{i} DESC, owner_id LIMIT :k)"  # noqa: S608
         for i in range(len(queries))
     )
-    rows = session.execute(
+    rows = executor.execute(
         text(
             f"WITH best AS (SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
             f"WHERE {_where(model, owner_kind)} AND owner_id = ANY(CAST(:ids AS uuid[])) "

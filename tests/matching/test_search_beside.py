@@ -1,6 +1,7 @@
-"""A request's index searches split over two connections give the same owners as one
-connection, and stay on one whenever a second could see different rows. Runs on committed
-data (cleaned up afterwards): a second connection never sees a test's open transaction."""
+"""A request's index searches and exact scans split over two connections give the same
+owners as one connection, and stay on one whenever a second could see different rows. Runs
+on committed data (cleaned up afterwards): a second connection never sees a test's open
+transaction."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from matching.embeddings import beside
+from matching.embeddings import beside, store
 from matching.embeddings.sections import Section
-from matching.embeddings.store import OwnerSections, nearest_owners_many, replace_sections
+from matching.embeddings.store import (
+    OwnerSections,
+    nearest_owners_many,
+    nearest_owners_within,
+    replace_sections,
+)
 from tests.conftest import DEFAULT_MODEL, committed_organisation
 
 DIMENSION = 384
@@ -30,7 +36,10 @@ def _unit(rng: np.random.Generator, count: int) -> np.ndarray:
 
 
 def _owner(organisation_id: uuid.UUID, vectors: np.ndarray) -> OwnerSections:
-    sections = [Section("experience", i, f"experience {i}", f"experience[{i}]") for i in range(2)]
+    sections = [
+        Section("summary", 0, "summary", "summary"),
+        Section("experience", 0, "experience 0", "experience[0]"),
+    ]
     return OwnerSections(organisation_id, "candidate", uuid.uuid4(), sections, vectors)
 
 
@@ -61,30 +70,53 @@ def went_beside(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return sent
 
 
+@pytest.fixture(autouse=True)
+def small_scans_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture's 150 owners are too few for an exact scan to be split otherwise."""
+    monkeypatch.setattr(store, "SPLIT_SCAN_OWNERS", 10)
+
+
 def _search(
     session: Session, organisation_id: uuid.UUID, queries: list[np.ndarray], **kw: Any
 ) -> Any:
+    """The index searches of the queries."""
     return nearest_owners_many(
         session, organisation_id, "candidate", DEFAULT_MODEL, queries, limit=10, **kw
     )
 
 
+def _scan(
+    session: Session, organisation_id: uuid.UUID, queries: list[np.ndarray], **kw: Any
+) -> Any:
+    """An exact scan of every owner of the organisation, as for a selective filter."""
+    ids = session.execute(
+        text("SELECT DISTINCT owner_id FROM section_embeddings WHERE organisation_id = :o"),
+        {"o": organisation_id},
+    ).scalars()
+    within = "{" + ",".join(str(i) for i in ids) + "}"
+    return nearest_owners_within(
+        session, organisation_id, "candidate", DEFAULT_MODEL, queries, within, limit=10, **kw
+    )
+
+
+@pytest.mark.parametrize("find", [_search, _scan])
 def test_two_connections_find_what_one_finds(
-    engine: Engine, organisation_id: uuid.UUID, went_beside: list[int]
+    engine: Engine, organisation_id: uuid.UUID, went_beside: list[int], find: Any
 ) -> None:
     queries = list(_unit(np.random.default_rng(11), 3))
     with Session(engine) as session:
-        alone = _search(session, organisation_id, queries, concurrent=False)
+        alone = find(session, organisation_id, queries, concurrent=False)
         session.rollback()
         assert went_beside == []
-        split = _search(session, organisation_id, queries)
+        split = find(session, organisation_id, queries)
     assert went_beside == [1]
     assert split == alone
     assert all(len(found) == 10 for found in split)
 
 
+@pytest.mark.parametrize("find", [_search, _scan])
 def test_after_a_write_the_search_stays_on_its_own_connection(
-    engine: Engine, organisation_id: uuid.UUID, went_beside: list[int]
+    engine: Engine, organisation_id: uuid.UUID, went_beside: list[int], find: Any
 ) -> None:
     """A profile written in the open transaction is found: a second connection would not
     see it."""
@@ -93,7 +125,7 @@ def test_after_a_write_the_search_stays_on_its_own_connection(
     with Session(engine) as session:
         fresh = _owner(organisation_id, np.stack([queries[2], queries[2]]))
         replace_sections(session, DEFAULT_MODEL, [fresh])
-        found = _search(session, organisation_id, queries)
+        found = find(session, organisation_id, queries)
         session.rollback()
     assert went_beside == []
     assert found[2][0][0] == fresh.owner_id

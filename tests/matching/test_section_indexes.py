@@ -1,0 +1,125 @@
+"""One HNSW index per section kind: every section an owner can have is searched through one
+of them, the planner uses each for its kind, and the former whole-kind index goes away."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from matching.embeddings.sections import Section, candidate_sections, vacancy_sections
+from matching.embeddings.store import (
+    INDEXED_SECTIONS,
+    OwnerSections,
+    ensure_vector_index,
+    index_name,
+    index_names,
+    index_predicate,
+    nearest_owners_many,
+    replace_sections,
+)
+from models import Candidate, Organisation, Vacancy
+from tests.conftest import DEFAULT_MODEL
+
+DIMENSION = 384
+
+
+def test_every_section_an_owner_can_have_has_an_index() -> None:
+    candidate = Candidate(
+        name="Ada",
+        headline="Archivist",
+        summary="I keep records.",
+        experience=[{"title": "Archivist", "organisation": "City archive", "description": "x"}],
+        education=[{"degree": "MA", "field": "History", "institution": "Leiden"}],
+        skills=["records management"],
+    )
+    vacancy = Vacancy(
+        title="Archivist",
+        description="Keep our records.",
+        required_skills=["records management"],
+        nice_to_have_skills=[],
+    )
+    assert {s.name for s in candidate_sections(candidate)} == set(INDEXED_SECTIONS["candidate"])
+    assert {s.name for s in vacancy_sections(vacancy)} == set(INDEXED_SECTIONS["vacancy"])
+
+
+def test_one_index_per_section_kind_and_the_former_one_dropped(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        digest = index_name(DEFAULT_MODEL, "candidate", "summary").rsplit("_", 1)[1]
+        former = f"ix_section_embeddings_ann_candidate_{digest}"
+        connection.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS {former} ON section_embeddings "
+                "USING hnsw ((embedding::vector(384)) vector_cosine_ops) "
+                f"WHERE model = '{DEFAULT_MODEL}' AND owner_kind = 'candidate' "
+                "AND section <> 'skill'"
+            )
+        )
+    ensure_vector_index(engine, DEFAULT_MODEL, DIMENSION)
+    with engine.connect() as connection:
+        present = set(
+            connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'section_embeddings'")
+            ).scalars()
+        )
+    for kind in ("candidate", "vacancy"):
+        assert set(index_names(DEFAULT_MODEL, kind)) <= present
+        assert len(index_names(DEFAULT_MODEL, kind)) == len(INDEXED_SECTIONS[kind])
+    assert former not in present
+
+
+def test_each_search_uses_its_kinds_index(db: Session) -> None:
+    # The test database is small enough for a scan and a sort to look cheaper; the HNSW
+    # index is the only way to the rows in distance order without one.
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    db.execute(text("SET LOCAL enable_sort = off"))
+    for section in INDEXED_SECTIONS["candidate"]:
+        plan = "\n".join(
+            db.execute(
+                text(
+                    "EXPLAIN SELECT owner_id FROM section_embeddings "  # noqa: S608
+                    f"WHERE {index_predicate(DEFAULT_MODEL, 'candidate', section)} "
+                    "ORDER BY embedding::vector(384) <=> CAST(:q AS vector(384)) LIMIT 10"
+                ),
+                {"q": str([1.0] + [0.0] * (DIMENSION - 1))},
+            ).scalars()
+        )
+        assert index_name(DEFAULT_MODEL, "candidate", section) in plan
+
+
+def test_a_search_returns_each_owners_best_section_of_any_kind(db: Session) -> None:
+    """The nearest owner's best section may be of any kind; a query near an education
+    section and one near a skills list each find their owner."""
+    rng = np.random.default_rng(5)
+    organisation = Organisation(name="Section indexes")
+    db.add(organisation)
+    db.flush()
+    organisation_id = organisation.id
+    vectors = rng.standard_normal((40, DIMENSION)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    kinds = INDEXED_SECTIONS["candidate"]
+    owners = [
+        OwnerSections(
+            organisation_id,
+            "candidate",
+            uuid.uuid4(),
+            [Section(kind, 0, f"{kind} {i}", kind) for kind in kinds],
+            vectors[i * len(kinds) : (i + 1) * len(kinds)],
+        )
+        for i in range(10)
+    ]
+    replace_sections(db, DEFAULT_MODEL, owners)
+    db.flush()
+    queries = [
+        owners[3].vectors[kinds.index("education")],
+        owners[7].vectors[kinds.index("skills")],
+    ]
+    found = nearest_owners_many(
+        db, organisation_id, "candidate", DEFAULT_MODEL, queries, limit=5, concurrent=False
+    )
+    assert found[0][0][0] == owners[3].owner_id
+    assert found[1][0][0] == owners[7].owner_id
+    assert found[0][0][1] > 0.99
