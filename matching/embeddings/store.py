@@ -9,7 +9,7 @@ One graph per section kind: in one graph over every section, a short query (a va
 title) lies far from all of them, and the walk often ended among another kind of section (a
 Dutch skills list for "Special educational needs teacher"). At 100,000 profiles recall@20
 of title queries rose from 0.478 to 0.73 with a graph per kind, of description queries from
-0.930 to 0.97 (docs/benchmarks.md, 2026-12-05, evening).
+0.930 to 0.97 (docs/benchmarks.md, 2026-12-05, late evening).
 
 The indexes leave out single-skill sections. Nearest-neighbour search never needs them (the
 ``skills`` section lists every skill of a profile; single skills are read for scoring
@@ -44,11 +44,26 @@ from models import SectionEmbedding
 from models.db import owner_rows
 
 OWNER_KINDS = ("candidate", "vacancy")
-# Per index search, one per section kind. At 100,000 profiles the final top 20 of a match
-# agreed with an exact dense channel's in 0.945 of places at 100, 0.948 at 40 and 0.955
-# with 400 (and twice the rows); a match took 36 ms median in process at 100, against 44-52
-# ms with twice the rows or 400 (docs/benchmarks.md, 2026-12-05, evening).
+# Per index search, one per section kind, for tables of up to EF_SEARCH_ROWS owners. At
+# 100,000 profiles the final top 20 of a match agreed with an exact dense channel's in
+# 0.945 of places at 100, 0.948 at 40 and 0.955 with 400 (and twice the rows); a match
+# took 36 ms median in process at 100, against 44-52 ms with twice the rows or 400.
 EF_SEARCH = 100
+# Larger tables search further, in proportion to their owners, up to EF_SEARCH_MAX: a
+# graph's recall at one ``ef_search`` falls as it grows, while the time a match may take
+# grows too. At a million profiles recall@20 measured 0.695 at 100, 0.802 at 400 and 0.852
+# at 800, but at 800 a match took 104 ms median (46 at 100) and, with the profiles not
+# cached, 168 ms at p95 (docs/benchmarks.md, 2026-12-05, late evening).
+EF_SEARCH_ROWS = 100_000
+EF_SEARCH_MAX = 400
+
+
+def ef_search_for(table_rows: float) -> int:
+    """The ``ef_search`` of index searches over the sections of a table of this many owners."""
+    scaled = int(EF_SEARCH * max(table_rows, 0.0) / EF_SEARCH_ROWS)
+    return min(EF_SEARCH_MAX, max(EF_SEARCH, scaled))
+
+
 # The section kinds with a graph of their own, and so the only ones nearest-neighbour search
 # returns.
 INDEXED_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -68,11 +83,11 @@ _DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own, restored for unfiltered sea
 # Sections each index search returns per owner asked for. A profile has sections of several
 # kinds, so the searches of one query together return several times ``limit`` sections;
 # twice as many rows per search cost 7 ms per match at 100,000 profiles for 0.01 of final
-# top-20 recall (docs/benchmarks.md, 2026-12-05, evening).
+# top-20 recall (docs/benchmarks.md, 2026-12-05, late evening).
 ROWS_PER_OWNER = 1
 # From this many owners an exact scan is split over two connections. At 100,000 profiles a
 # filtered match took 65 against 85 ms for 5,928 owners split, and 38 against 38 ms for 1,465
-# (docs/benchmarks.md, 2026-12-05, evening).
+# (docs/benchmarks.md, 2026-12-05, late evening).
 SPLIT_SCAN_OWNERS = 2_000
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
 

@@ -95,13 +95,19 @@ def _dense(
     queries: Sequence[StoredSection],
     within: str | None,
     passing: OwnerFilter | None,
+    table_rows: float,
 ) -> list[uuid.UUID]:
     best: dict[uuid.UUID, float] = {}
     searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
     rankings = (
         store.nearest_owners_within(*searched, within, limit=w.ANN_PER_QUERY)
         if within is not None
-        else store.nearest_owners_many(*searched, limit=w.ANN_PER_QUERY, passing=passing)
+        else store.nearest_owners_many(
+            *searched,
+            limit=w.ANN_PER_QUERY,
+            passing=passing,
+            ef_search=store.ef_search_for(table_rows),
+        )
     )
     for hits in rankings:
         for owner_id, similarity in hits:
@@ -133,7 +139,9 @@ def _generate(
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)
     text_queries = [q for q in queries if q.section != "skill"]
-    dense = _dense(session, organisation_id, owner_kind, model, text_queries, within, in_index)
+    dense = _dense(
+        session, organisation_id, owner_kind, model, text_queries, within, in_index, rows
+    )
     large = rows >= LEXICAL_OWN_SEARCH_ROWS
     lexical = repository.lexical(
         session,

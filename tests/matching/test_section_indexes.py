@@ -13,6 +13,7 @@ from matching.embeddings.sections import Section, candidate_sections, vacancy_se
 from matching.embeddings.store import (
     INDEXED_SECTIONS,
     OwnerSections,
+    ef_search_for,
     ensure_vector_index,
     index_name,
     index_names,
@@ -123,3 +124,14 @@ def test_a_search_returns_each_owners_best_section_of_any_kind(db: Session) -> N
     assert found[0][0][0] == owners[3].owner_id
     assert found[1][0][0] == owners[7].owner_id
     assert found[0][0][1] > 0.99
+
+
+def test_larger_tables_search_further() -> None:
+    assert [ef_search_for(rows) for rows in (0, 50_000, 100_000, 400_000, 10**6, 10**7)] == [
+        100,
+        100,
+        100,
+        400,
+        400,
+        400,
+    ]
