@@ -8,8 +8,9 @@ it, and a nearest-neighbour search is one index search per section kind.
 One graph per section kind: in one graph over every section, a short query (a vacancy's
 title) lies far from all of them, and the walk often ended among another kind of section (a
 Dutch skills list for "Special educational needs teacher"). At 100,000 profiles recall@20
-of title queries rose from 0.478 to 0.73 with a graph per kind, of description queries from
-0.930 to 0.97 (docs/benchmarks.md, 2026-12-05, late evening).
+rose from 0.802 to 0.893 at the same request time (titles from 0.478 to 0.725). At a
+million it did not rise (0.775 against 0.802, searching 400 deep), but the graphs built in
+1,375 s against 3,370 s (docs/benchmarks.md, 2026-12-05, late evening).
 
 The indexes leave out single-skill sections. Nearest-neighbour search never needs them (the
 ``skills`` section lists every skill of a profile; single skills are read for scoring
