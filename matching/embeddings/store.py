@@ -47,8 +47,8 @@ from models.db import owner_rows
 OWNER_KINDS = ("candidate", "vacancy")
 # Per index search, one per section kind, for tables of up to EF_SEARCH_ROWS owners. At
 # 100,000 profiles the final top 20 of a match agreed with an exact dense channel's in
-# 0.945 of places at 100, 0.948 at 40 and 0.955 with 400 (and twice the rows); a match
-# took 36 ms median in process at 100, against 44-52 ms with twice the rows or 400.
+# 0.945 of places at 100 and 0.948 at 40; with twice the rows per search, 0.955 at 100 and
+# 0.958 at 400, but a match then took 44 and 52 ms median in process against 36.
 EF_SEARCH = 100
 # Larger tables search further, in proportion to their owners, up to EF_SEARCH_MAX: a
 # graph's recall at one ``ef_search`` falls as it grows, while the time a match may take
