@@ -390,9 +390,19 @@ def nearest_owners_many(
     if other is None:
         return search(session, searches, settings_done=True)
     ours = search(session, searches[:split], settings_done=True)
+    return _merged(ours, other.result(), limit)
+
+
+def _merged(
+    ours: list[list[tuple[uuid.UUID, float]]],
+    theirs: list[list[tuple[uuid.UUID, float]]],
+    limit: int,
+) -> list[list[tuple[uuid.UUID, float]]]:
+    """Per query, the best ``limit`` owners of two halves of its search, ties by owner as in
+    the database's own ranking."""
     return [
-        _best_per_owner(sorted(mine + theirs, key=lambda hit: (-hit[1], hit[0])), limit)
-        for mine, theirs in zip(ours, other.result(), strict=True)
+        _best_per_owner(sorted(mine + other, key=lambda hit: (-hit[1], hit[0])), limit)
+        for mine, other in zip(ours, theirs, strict=True)
     ]
 
 
@@ -516,10 +526,7 @@ def nearest_owners_within(
     if other is None:
         return scan(session, within)
     ours = scan(session, _ids(ids[:half]))
-    return [
-        _best_per_owner(sorted(mine + theirs, key=lambda hit: (-hit[1], hit[0])), limit)
-        for mine, theirs in zip(ours, other.result(), strict=True)
-    ]
+    return _merged(ours, other.result(), limit)
 
 
 def _ids(ids: Sequence[str]) -> str:
