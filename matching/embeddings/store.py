@@ -25,10 +25,10 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -385,24 +385,36 @@ def nearest_owners_many(
         return search(session, searches)
     if not _search_settings(session, ef_search, check=True, filtered=passing is not None):
         return search(session, searches, settings_done=True)
-    split = (len(searches) + 1) // 2
-    other = beside.run_beside(engine, lambda connection: search(connection, searches[split:]))
-    if other is None:
-        return search(session, searches, settings_done=True)
-    ours = search(session, searches[:split], settings_done=True)
-    return _merged(ours, other.result(), limit)
+    # Here the settings are made already; the other connection makes its own.
+    halves = _in_halves(
+        session, engine, searches, partial(search, settings_done=True), search, limit
+    )
+    return halves if halves is not None else search(session, searches, settings_done=True)
 
 
-def _merged(
-    ours: list[list[tuple[uuid.UUID, float]]],
-    theirs: list[list[tuple[uuid.UUID, float]]],
+Found = list[list[tuple[uuid.UUID, float]]]
+T = TypeVar("T")
+
+
+def _in_halves(
+    session: Session,
+    engine: Engine,
+    parts: Sequence[T],
+    here: Callable[[Session, Sequence[T]], Found],
+    there: Callable[[Connection, Sequence[T]], Found],
     limit: int,
-) -> list[list[tuple[uuid.UUID, float]]]:
-    """Per query, the best ``limit`` owners of two halves of its search, ties by owner as in
-    the database's own ranking."""
+) -> Found | None:
+    """``here`` on the first half of ``parts`` and ``there`` on the second half, on another
+    connection at the same time, merged per query: the best ``limit`` owners, ties by owner
+    as in the database's own ranking. None when no second connection is free."""
+    split = (len(parts) + 1) // 2
+    other = beside.run_beside(engine, lambda connection: there(connection, parts[split:]))
+    if other is None:
+        return None
+    ours = here(session, parts[:split])
     return [
-        _best_per_owner(sorted(mine + other, key=lambda hit: (-hit[1], hit[0])), limit)
-        for mine, other in zip(ours, theirs, strict=True)
+        _best_per_owner(sorted(mine + theirs, key=lambda hit: (-hit[1], hit[0])), limit)
+        for mine, theirs in zip(ours, other.result(), strict=True)
     ]
 
 
@@ -521,16 +533,12 @@ def nearest_owners_within(
         or not session.execute(text(f"SELECT {beside.READS_COMMITTED_ONLY}")).scalar()
     ):
         return scan(session, within)
-    half = len(ids) // 2
-    other = beside.run_beside(engine, lambda connection: scan(connection, _ids(ids[half:])))
-    if other is None:
-        return scan(session, within)
-    ours = scan(session, _ids(ids[:half]))
-    return _merged(ours, other.result(), limit)
 
+    def part_scan(executor: Session | Connection, part: Sequence[str]) -> Found:
+        return scan(executor, "{" + ",".join(part) + "}")
 
-def _ids(ids: Sequence[str]) -> str:
-    return "{" + ",".join(ids) + "}"
+    halves = _in_halves(session, engine, ids, part_scan, part_scan, limit)
+    return halves if halves is not None else scan(session, within)
 
 
 def _scan_within(
