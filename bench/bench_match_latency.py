@@ -75,6 +75,7 @@ from matching.embeddings.encoder import Vectors, load_encoder
 from matching.embeddings.store import (
     EF_SEARCH,
     FILTERED_MAX_SCAN_TUPLES,
+    HNSW_BUILD,
     INDEX_TYPE,
     INDEXED_SECTIONS,
     ROWS_PER_OWNER,
@@ -323,7 +324,7 @@ def build_index(
                 text(
                     f"CREATE INDEX {name} ON section_embeddings USING hnsw "
                     f"((embedding::{kind}({int(dimension)})) {kind}_cosine_ops) "
-                    f"WHERE {index_predicate(model, 'candidate', section)}"
+                    f"WITH ({HNSW_BUILD}) WHERE {index_predicate(model, 'candidate', section)}"
                 )
             )
             seconds += time.perf_counter() - began

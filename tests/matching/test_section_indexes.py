@@ -1,8 +1,10 @@
 """One HNSW index per section kind: every section an owner can have is searched through one
-of them, the planner uses each for its kind, and the former whole-kind index goes away."""
+of them, built with the set graph settings, the planner uses each for its kind, and the former
+indexes go away."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import numpy as np
@@ -11,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings.sections import Section, candidate_sections, vacancy_sections
 from matching.embeddings.store import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
     INDEXED_SECTIONS,
     OwnerSections,
     ef_search_for,
@@ -46,30 +50,42 @@ def test_every_section_an_owner_can_have_has_an_index() -> None:
     assert {s.name for s in vacancy_sections(vacancy)} == set(INDEXED_SECTIONS["vacancy"])
 
 
-def test_one_index_per_section_kind_and_the_former_one_dropped(engine: Engine) -> None:
+def test_one_index_per_section_kind_built_as_set_and_the_former_ones_dropped(
+    engine: Engine,
+) -> None:
+    model_digest = hashlib.sha1(DEFAULT_MODEL.encode(), usedforsecurity=False).hexdigest()[:10]
+    # A whole-kind index, and a per-kind one with pgvector's default build settings.
+    former = {
+        f"ix_section_embeddings_ann_candidate_{model_digest}": "section <> 'skill'",
+        f"ix_section_embeddings_ann_candidate_summary_{model_digest}": "section = 'summary'",
+    }
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        digest = index_name(DEFAULT_MODEL, "candidate", "summary").rsplit("_", 1)[1]
-        former = f"ix_section_embeddings_ann_candidate_{digest}"
-        connection.execute(
-            text(
-                f"CREATE INDEX IF NOT EXISTS {former} ON section_embeddings "
-                "USING hnsw ((embedding::vector(384)) vector_cosine_ops) "
-                f"WHERE model = '{DEFAULT_MODEL}' AND owner_kind = 'candidate' "
-                "AND section <> 'skill'"
+        for name, sections in former.items():
+            connection.execute(
+                text(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON section_embeddings "
+                    "USING hnsw ((embedding::vector(384)) vector_cosine_ops) "
+                    f"WHERE model = '{DEFAULT_MODEL}' AND owner_kind = 'candidate' AND {sections}"
+                )
             )
-        )
     ensure_vector_index(engine, DEFAULT_MODEL, DIMENSION)
     with engine.connect() as connection:
-        present = set(
+        options: dict[str, list[str] | None] = dict(
             connection.execute(
-                text("SELECT indexname FROM pg_indexes WHERE tablename = 'section_embeddings'")
-            ).scalars()
+                text(
+                    "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_index i "
+                    "ON i.indexrelid = c.oid WHERE i.indrelid = 'section_embeddings'::regclass"
+                )
+            ).all()
         )
     for kind in ("candidate", "vacancy"):
-        assert set(index_names(DEFAULT_MODEL, kind)) <= present
-        assert len(index_names(DEFAULT_MODEL, kind)) == len(INDEXED_SECTIONS[kind])
-    assert former not in present
+        names = index_names(DEFAULT_MODEL, kind)
+        assert set(names) <= set(options)
+        assert len(names) == len(INDEXED_SECTIONS[kind])
+        for name in names:
+            assert options[name] == [f"m={HNSW_M}", f"ef_construction={HNSW_EF_CONSTRUCTION}"]
+    assert not set(former) & set(options)
 
 
 def test_each_search_uses_its_kinds_index(db: Session) -> None:
