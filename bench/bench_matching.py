@@ -67,6 +67,7 @@ from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
 from matching.embeddings.sections import Section, candidate_sections, search_text
 from matching.embeddings.store import ensure_vector_index, index_names, nearest_owners
+from matching.embeddings.waypoints import ensure_waypoints
 from matching.extraction.extractor import Extractor, Mention
 from matching.extraction.pipeline import Lang
 from matching.indexing import service as indexing
@@ -560,6 +561,9 @@ def bulk_load(
     began = time.perf_counter()
     ensure_vector_index(engine, model, resources.encoder.dimension)
     result.index_build_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    added = ensure_waypoints(engine, resources.encoder)
+    log(f"  {added} occupation names added as waypoints in {time.perf_counter() - began:.0f} s")
     return result
 
 
@@ -875,6 +879,7 @@ def main() -> None:
         ensure_vector_index(engine, encoder.name, encoder.dimension)
         with transaction(factory) as session:
             resources = matching_resources(session, args.model)
+        ensure_waypoints(engine, encoder)
         log(f"database, taxonomy, encoder, extractor ready in {time.perf_counter() - began:.0f} s")
 
         port = free_port()

@@ -57,7 +57,8 @@ class SectionEmbedding(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(
+    # None only for the graphs' waypoints, which no search returns (embeddings/waypoints.py).
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE")
     )
     owner_kind: Mapped[str] = mapped_column(String(10))

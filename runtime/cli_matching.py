@@ -156,9 +156,10 @@ def reindex(
 
 def prepare_matching(engine: Engine, settings: Settings) -> None:
     """On start: load the default taxonomy into an empty database, create the vector indexes
-    of the configured model and build the concept extractor."""
+    of the configured model, build the concept extractor and add the graphs' waypoints."""
     from matching.embeddings.encoder import load_encoder
     from matching.embeddings.store import ensure_vector_index
+    from matching.embeddings.waypoints import ensure_waypoints
     from matching.indexing.resources import matching_resources
     from matching.taxonomy.loading import ensure_default_taxonomy
     from models.db import make_session_factory, transaction
@@ -172,3 +173,5 @@ def prepare_matching(engine: Engine, settings: Settings) -> None:
     # Build the extractor now, so the first write does not wait for it.
     with transaction(make_session_factory(engine)) as session:
         matching_resources(session, settings.embedding_model)
+    # After the extractor, whose build stores the occupation names' vectors.
+    ensure_waypoints(engine, encoder)

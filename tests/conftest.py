@@ -21,6 +21,7 @@ from api.app import create_app
 from api.auth.service import create_api_key
 from matching.embeddings.encoder import load_encoder
 from matching.embeddings.store import ensure_vector_index
+from matching.embeddings.waypoints import ensure_waypoints
 from matching.taxonomy.loading import ensure_default_taxonomy
 from models import Organisation
 from models.db import make_engine, make_session_factory, transaction
@@ -61,6 +62,7 @@ def engine(database_url: str) -> Iterator[Engine]:
         ensure_default_taxonomy(session)
     encoder = load_encoder(DEFAULT_MODEL)
     ensure_vector_index(engine, encoder.name, encoder.dimension)
+    ensure_waypoints(engine, encoder)
     yield engine
     engine.dispose()
 

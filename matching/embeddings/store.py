@@ -186,9 +186,10 @@ def index_predicate(model: str, owner_kind: str, section: str) -> str:
 
 
 class OwnerSections(NamedTuple):
-    """The sections of one owner and their vectors, in the same order."""
+    """The sections of one owner and their vectors, in the same order. Only waypoints
+    (waypoints.py) have no organisation."""
 
-    organisation_id: uuid.UUID
+    organisation_id: uuid.UUID | None
     owner_kind: str
     owner_id: uuid.UUID
     sections: Sequence[Section]
@@ -204,6 +205,11 @@ def replace_sections(session: Session, model: str, owners: Sequence[OwnerSection
             SectionEmbedding.owner_id.in_([owner.owner_id for owner in owners])
         )
     )
+    insert_sections(session, model, owners)
+
+
+def insert_sections(session: Session, model: str, owners: Sequence[OwnerSections]) -> None:
+    """Add every owner's sections, in one statement."""
     rows = [
         (
             owner.organisation_id,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import load_encoder
 from matching.embeddings.store import ensure_vector_index
+from matching.embeddings.waypoints import ensure_waypoints
 from matching.indexing.service import index_many
 from models import Candidate, Vacancy
 from models.db import make_engine, make_session_factory, transaction
@@ -64,6 +65,7 @@ def reindex_stale(
     try:
         encoder = load_encoder(settings.embedding_model)
         ensure_vector_index(engine, encoder.name, encoder.dimension)
+        ensure_waypoints(engine, encoder)
         for kind, model in KINDS.items():
             with factory() as session:
                 ids = list(session.execute(_stale(model, encoder.name, everything)).scalars())

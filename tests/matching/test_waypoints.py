@@ -1,0 +1,101 @@
+"""The graphs' waypoints: every occupation name in the title sections' graphs, kept in step
+with the taxonomy, and never returned by a search or a scan."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from matching.embeddings.encoder import load_encoder
+from matching.embeddings.sections import Section
+from matching.embeddings.store import (
+    OwnerSections,
+    insert_sections,
+    nearest_owners,
+    nearest_owners_many,
+    nearest_owners_within,
+    replace_sections,
+)
+from matching.embeddings.waypoints import WAYPOINT_SECTIONS, ensure_waypoints, occupation_names
+from models import Organisation
+from models.db import make_session_factory, transaction
+from tests.conftest import DEFAULT_MODEL
+
+
+def _waypoints(session: Session) -> list[tuple[str, str]]:
+    rows = session.execute(
+        text(
+            "SELECT text, section FROM section_embeddings "
+            "WHERE organisation_id IS NULL AND model = :model"
+        ),
+        {"model": DEFAULT_MODEL},
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def test_every_occupation_name_is_a_waypoint_once_per_title_section(engine: Engine) -> None:
+    assert ensure_waypoints(engine, load_encoder(DEFAULT_MODEL)) == 0  # the session's did it
+    with make_session_factory(engine)() as session:
+        names = occupation_names(session)
+        waypoints = _waypoints(session)
+    assert names
+    assert sorted(waypoints) == sorted((n, s) for n in names for s in WAYPOINT_SECTIONS)
+
+
+def test_a_name_gone_from_the_taxonomy_loses_its_waypoints(engine: Engine) -> None:
+    encoder = load_encoder(DEFAULT_MODEL)
+    gone = "Stoker of steam locomotives"
+    with transaction(make_session_factory(engine)) as session:
+        vector = encoder.encode([gone])
+        insert_sections(
+            session,
+            DEFAULT_MODEL,
+            [
+                OwnerSections(
+                    None,
+                    "candidate",
+                    uuid.uuid4(),
+                    [Section("summary", 0, gone, "waypoint")],
+                    vector,
+                )
+            ],
+        )
+    assert ensure_waypoints(engine, encoder) == 0
+    with make_session_factory(engine)() as session:
+        assert gone not in {name for name, _ in _waypoints(session)}
+
+
+def test_no_search_or_scan_returns_a_waypoint(db: Session) -> None:
+    """A query that is exactly an occupation name lies on its waypoints; the searches still
+    return only the organisation's own candidates."""
+    name = next(iter(occupation_names(db)))
+    query = load_encoder(DEFAULT_MODEL).encode([name])[0]
+    organisation = Organisation(name="Waypoints")
+    db.add(organisation)
+    db.flush()
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((3, query.shape[0])).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owners = [
+        OwnerSections(
+            organisation.id,
+            "candidate",
+            uuid.uuid4(),
+            [Section("summary", 0, f"summary {i}", "summary")],
+            vectors[i : i + 1],
+        )
+        for i in range(3)
+    ]
+    replace_sections(db, DEFAULT_MODEL, owners)
+    db.flush()
+    ours = {owner.owner_id for owner in owners}
+    searched = (db, organisation.id, "candidate", DEFAULT_MODEL)
+    [indexed] = nearest_owners_many(*searched, [query], limit=10, concurrent=False)
+    exact = nearest_owners(*searched, query, limit=10, exact=True)
+    within = "{" + ",".join(str(owner) for owner in ours) + "}"
+    [scanned] = nearest_owners_within(*searched, [query], within, limit=10, concurrent=False)
+    for found in (indexed, exact, scanned):
+        assert {owner for owner, _ in found} == ours
