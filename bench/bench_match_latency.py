@@ -72,6 +72,7 @@ from bench.profiles import vacancy
 from bench.rows import Row as SuiteRow
 from bench.rows import add_rows_argument, write_rows
 from matching.embeddings.encoder import Vectors, load_encoder
+from matching.embeddings.shares import organisation_share
 from matching.embeddings.store import (
     EF_SEARCH,
     FILTERED_MAX_SCAN_TUPLES,
@@ -84,6 +85,7 @@ from matching.embeddings.store import (
     index_name,
     index_names,
     index_predicate,
+    scan_tuples_for,
 )
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
@@ -184,8 +186,14 @@ def nearest(
     with engine.connect() as connection:
         connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
         connection.execute(text(f"SET LOCAL hnsw.iterative_scan = {mode}"))
-        if passing is not None:
-            connection.execute(text(f"SET LOCAL hnsw.max_scan_tuples = {FILTERED_MAX_SCAN_TUPLES}"))
+        scan = (
+            FILTERED_MAX_SCAN_TUPLES
+            if passing is not None
+            else scan_tuples_for(
+                ANN_PER_QUERY * ROWS_PER_OWNER, organisation_share(connection, organisation_id)
+            )
+        )
+        connection.execute(text(f"SET LOCAL hnsw.max_scan_tuples = {scan}"))
         if exact:
             connection.execute(text("SET LOCAL enable_indexscan = off"))
         rows = connection.execute(

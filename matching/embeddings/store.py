@@ -90,7 +90,25 @@ HNSW_BUILD = f"m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}"
 # filter passing 1.4 % of the owners needs about 28,000 visited sections for the 400 rows a
 # query asks for; the limit bounds the cost of a filter that passes almost nobody.
 FILTERED_MAX_SCAN_TUPLES = 100_000
-_DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own, restored for unfiltered searches
+_DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own
+# Without a filter, a search still walks past other organisations' rows and past the
+# waypoints (waypoints.py) until it has its rows. Near a job title the nearest rows of the
+# summary and experience graphs are waypoints, hundreds of them: up to pgvector's 20,000
+# visited tuples, a title's searches took 28 against 13 ms at 100,000 profiles. So the walk
+# goes as far as the organisation's share of the rows needs, twice over, and this many
+# tuples more: with 1,000, recall@20 of the vacancy sections measured 0.959 (0.967 without
+# a bound) at 15 ms (docs/benchmarks.md, 2026-12-05, before midnight).
+WAYPOINT_SCAN_TUPLES = 1_000
+
+
+def scan_tuples_for(rows: int, share: float | None) -> int:
+    """How many index tuples a search without a filter may visit to find ``rows`` rows of an
+    organisation holding ``share`` of the table (None: unknown, and small)."""
+    if share is None or share <= 0:
+        return _DEFAULT_MAX_SCAN_TUPLES
+    return int(min(_DEFAULT_MAX_SCAN_TUPLES, WAYPOINT_SCAN_TUPLES + 2 * rows / share))
+
+
 # Sections each index search returns per owner asked for. A profile has sections of several
 # kinds, so the searches of one query together return several times ``limit`` sections;
 # twice as many rows per search cost 7 ms per match at 100,000 profiles for 0.01 of final
@@ -378,6 +396,7 @@ def nearest_owners_many(
     ef_search: int = EF_SEARCH,
     concurrent: bool = True,
     passing: OwnerFilter | None = None,
+    share: float | None = None,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     """For each query, the owners nearest to it through the indexes (as ``nearest_owners``):
     one index search per query and section kind, ``limit`` sections each, as one
@@ -385,7 +404,8 @@ def nearest_owners_many(
     per setting had cost a third of the dense channel.
 
     With ``passing``, only rows meeting it are returned, and the iterative scan walks on
-    until it has ``limit`` of them (up to ``FILTERED_MAX_SCAN_TUPLES``).
+    until it has ``limit`` of them (up to ``FILTERED_MAX_SCAN_TUPLES``). Without, it walks as
+    far as the organisation's ``share`` of the rows needs (``scan_tuples_for``).
     Filtering the index's answer afterwards instead left 11-21 of 200 owners for a filter
     passing 5.9 % of 100,000 profiles (docs/benchmarks.md, 2026-12-05, afternoon).
 
@@ -396,6 +416,11 @@ def nearest_owners_many(
     searches = [
         (i, section) for i in range(len(queries)) for section in INDEXED_SECTIONS[owner_kind]
     ]
+    scan = (
+        FILTERED_MAX_SCAN_TUPLES
+        if passing is not None
+        else scan_tuples_for(limit * ROWS_PER_OWNER, share)
+    )
     search = partial(
         _search_many,
         queries=queries,
@@ -405,11 +430,12 @@ def nearest_owners_many(
         limit=limit,
         ef_search=ef_search,
         passing=passing,
+        scan_tuples=scan,
     )
     engine = beside.spare_engine(session) if concurrent and len(searches) > 1 else None
     if engine is None:
         return search(session, searches)
-    if not _search_settings(session, ef_search, check=True, filtered=passing is not None):
+    if not _search_settings(session, ef_search, scan, check=True):
         return search(session, searches, settings_done=True)
     # Here the settings are made already; the other connection makes its own.
     halves = _in_halves(
@@ -445,7 +471,7 @@ def _in_halves(
 
 
 def _search_settings(
-    executor: Session | Connection, ef_search: int, *, check: bool, filtered: bool
+    executor: Session | Connection, ef_search: int, scan_tuples: int, *, check: bool
 ) -> bool:
     """Set the index search's settings for the transaction; with ``check``, also say whether
     the transaction has written nothing and reads committed rows (beside.py)."""
@@ -457,11 +483,8 @@ def _search_settings(
             " set_config('hnsw.max_scan_tuples', :scan, true), "
             + (beside.READS_COMMITTED_ONLY if check else "true")
         ),
-        {
-            "ef": str(int(ef_search)),
-            # Restored when unfiltered: the setting lasts the transaction.
-            "scan": str(FILTERED_MAX_SCAN_TUPLES if filtered else _DEFAULT_MAX_SCAN_TUPLES),
-        },
+        # Set every time: the settings last the transaction.
+        {"ef": str(int(ef_search)), "scan": str(int(scan_tuples))},
     ).one()
     return bool(row[3])
 
@@ -477,12 +500,13 @@ def _search_many(
     limit: int,
     ef_search: int,
     passing: OwnerFilter | None,
+    scan_tuples: int,
     settings_done: bool = False,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     """The owners found by ``searches`` (query number, section kind), best first per query;
     every query has a list, empty where none of its searches were given."""
     if not settings_done:
-        _search_settings(executor, ef_search, check=False, filtered=passing is not None)
+        _search_settings(executor, ef_search, scan_tuples, check=False)
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::{INDEX_TYPE}({dimension})"
     condition = f"AND {passing.sql} " if passing is not None else ""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from matching.embeddings import store
+from matching.embeddings import shares, store
 from matching.embeddings.store import OwnerFilter, StoredSection
 from matching.fairness import neutralise
 from matching.indexing.resources import MatchingResources, matching_resources
@@ -107,6 +107,7 @@ def _dense(
             limit=w.ANN_PER_QUERY,
             passing=passing,
             ef_search=store.ef_search_for(table_rows),
+            share=shares.organisation_share(session, organisation_id),
         )
     )
     for hits in rankings:

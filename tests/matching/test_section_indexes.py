@@ -11,11 +11,13 @@ import numpy as np
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from matching.embeddings import shares
 from matching.embeddings.sections import Section, candidate_sections, vacancy_sections
 from matching.embeddings.store import (
     HNSW_EF_CONSTRUCTION,
     HNSW_M,
     INDEXED_SECTIONS,
+    WAYPOINT_SCAN_TUPLES,
     OwnerSections,
     ef_search_for,
     ensure_vector_index,
@@ -24,6 +26,7 @@ from matching.embeddings.store import (
     index_predicate,
     nearest_owners_many,
     replace_sections,
+    scan_tuples_for,
 )
 from models import Candidate, Organisation, Vacancy
 from tests.conftest import DEFAULT_MODEL
@@ -151,3 +154,40 @@ def test_larger_tables_search_further() -> None:
         400,
         400,
     ]
+
+
+def test_a_search_walks_as_far_as_its_organisations_share_needs() -> None:
+    # An organisation that holds every row: its rows twice over and the waypoints' allowance.
+    assert scan_tuples_for(100, 1.0) == 200 + WAYPOINT_SCAN_TUPLES
+    assert scan_tuples_for(100, 0.1) == 2_000 + WAYPOINT_SCAN_TUPLES
+    # A small or unlisted organisation walks as far as pgvector lets any search.
+    assert scan_tuples_for(100, 0.001) == 20_000
+    assert scan_tuples_for(100, None) == 20_000
+
+
+def test_an_organisations_share_comes_from_the_statistics(db: Session) -> None:
+    organisation = Organisation(name="Shares")
+    db.add(organisation)
+    db.flush()
+    vectors = np.eye(40, DIMENSION, dtype=np.float32)
+    owners = [
+        OwnerSections(
+            organisation.id,
+            "candidate",
+            uuid.uuid4(),
+            [Section("summary", 0, f"summary {i}", "summary")],
+            vectors[i : i + 1],
+        )
+        for i in range(40)
+    ]
+    replace_sections(db, DEFAULT_MODEL, owners)
+    db.flush()
+    # ANALYZE counts the rows this transaction wrote; the test's transaction is rolled back.
+    db.execute(text("ANALYZE section_embeddings"))
+    shares._cache = None
+    total = db.execute(text("SELECT count(*) FROM section_embeddings")).scalar_one()
+    share = shares.organisation_share(db, organisation.id)
+    assert share is not None
+    assert abs(share - 40 / total) < 0.05
+    assert shares.organisation_share(db, uuid.uuid4()) is None
+    shares._cache = None
