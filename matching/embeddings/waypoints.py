@@ -49,30 +49,31 @@ def occupation_names(session: Session) -> dict[str, uuid.UUID]:
 
 
 def ensure_waypoints(engine: Engine, encoder: Encoder) -> int:
-    """Add the waypoints of ``encoder``'s model for names it lacks and remove those of names
-    no longer in the taxonomy; returns how many names were added."""
+    """Add the waypoints of ``encoder``'s model for names it lacks (or has in other sections
+    than WAYPOINT_SECTIONS) and remove those of names no longer in the taxonomy; returns how
+    many names were added."""
     with transaction(make_session_factory(engine)) as session:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
         names = occupation_names(session)
-        present = set(
-            session.execute(
-                text(
-                    "SELECT DISTINCT text FROM section_embeddings "
-                    "WHERE organisation_id IS NULL AND model = :model"
-                ),
-                {"model": encoder.name},
-            ).scalars()
-        )
-        gone = sorted(present - names.keys())
-        if gone:
+        # A name is complete with one row in each waypoint section, and only there.
+        rows = session.execute(
+            text(
+                "SELECT text, array_agg(section ORDER BY section) FROM section_embeddings "
+                "WHERE organisation_id IS NULL AND model = :model GROUP BY text"
+            ),
+            {"model": encoder.name},
+        ).all()
+        complete = {row[0] for row in rows if list(row[1]) == sorted(WAYPOINT_SECTIONS)}
+        stale = sorted({row[0] for row in rows} - (complete & names.keys()))
+        if stale:
             session.execute(
                 text(
                     "DELETE FROM section_embeddings WHERE organisation_id IS NULL "
-                    "AND model = :model AND text IN :gone"
-                ).bindparams(bindparam("gone", expanding=True)),
-                {"model": encoder.name, "gone": gone},
+                    "AND model = :model AND text IN :stale"
+                ).bindparams(bindparam("stale", expanding=True)),
+                {"model": encoder.name, "stale": stale},
             )
-        missing = [name for name in names if name not in present]
+        missing = [name for name in names if name not in complete]
         if missing:
             vectors = encoder.encode(missing, role="passage")
             insert_sections(session, encoder.name, _owners(missing, names, vectors))

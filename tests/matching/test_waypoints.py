@@ -99,3 +99,19 @@ def test_no_search_or_scan_returns_a_waypoint(db: Session) -> None:
     [scanned] = nearest_owners_within(*searched, [query], within, limit=10, concurrent=False)
     for found in (indexed, exact, scanned):
         assert {owner for owner, _ in found} == ours
+
+
+def test_a_name_missing_from_a_title_section_is_made_whole(engine: Engine) -> None:
+    with transaction(make_session_factory(engine)) as session:
+        name = next(iter(occupation_names(session)))
+        session.execute(
+            text(
+                "DELETE FROM section_embeddings WHERE organisation_id IS NULL "
+                "AND model = :model AND text = :name AND section = :section"
+            ),
+            {"model": DEFAULT_MODEL, "name": name, "section": WAYPOINT_SECTIONS[-1]},
+        )
+    assert ensure_waypoints(engine, load_encoder(DEFAULT_MODEL)) == 1
+    with make_session_factory(engine)() as session:
+        rows = [section for text_, section in _waypoints(session) if text_ == name]
+    assert sorted(rows) == sorted(WAYPOINT_SECTIONS)
