@@ -30,6 +30,7 @@ from matching.embeddings.store import (
 )
 from models import Candidate, Organisation, Vacancy
 from tests.conftest import DEFAULT_MODEL
+from tests.matching.owners import add_summaries
 
 DIMENSION = 384
 
@@ -166,27 +167,12 @@ def test_a_search_walks_as_far_as_its_organisations_share_needs() -> None:
 
 
 def test_an_organisations_share_comes_from_the_statistics(db: Session) -> None:
-    organisation = Organisation(name="Shares")
-    db.add(organisation)
-    db.flush()
-    vectors = np.eye(40, DIMENSION, dtype=np.float32)
-    owners = [
-        OwnerSections(
-            organisation.id,
-            "candidate",
-            uuid.uuid4(),
-            [Section("summary", 0, f"summary {i}", "summary")],
-            vectors[i : i + 1],
-        )
-        for i in range(40)
-    ]
-    replace_sections(db, DEFAULT_MODEL, owners)
-    db.flush()
+    organisation_id, _ = add_summaries(db, "Shares", np.eye(40, DIMENSION, dtype=np.float32))
     # ANALYZE counts the rows this transaction wrote; the test's transaction is rolled back.
     db.execute(text("ANALYZE section_embeddings"))
     shares._cache = None
     total = db.execute(text("SELECT count(*) FROM section_embeddings")).scalar_one()
-    share = shares.organisation_share(db, organisation.id)
+    share = shares.organisation_share(db, organisation_id)
     assert share is not None
     assert abs(share - 40 / total) < 0.05
     assert shares.organisation_share(db, uuid.uuid4()) is None

@@ -17,12 +17,11 @@ from matching.embeddings.store import (
     nearest_owners,
     nearest_owners_many,
     nearest_owners_within,
-    replace_sections,
 )
 from matching.embeddings.waypoints import WAYPOINT_SECTIONS, ensure_waypoints, occupation_names
-from models import Organisation
 from models.db import make_session_factory, transaction
 from tests.conftest import DEFAULT_MODEL
+from tests.matching.owners import add_summaries
 
 
 def _waypoints(session: Session) -> list[tuple[str, str]]:
@@ -73,26 +72,12 @@ def test_no_search_or_scan_returns_a_waypoint(db: Session) -> None:
     return only the organisation's own candidates."""
     name = next(iter(occupation_names(db)))
     query = load_encoder(DEFAULT_MODEL).encode([name])[0]
-    organisation = Organisation(name="Waypoints")
-    db.add(organisation)
-    db.flush()
     rng = np.random.default_rng(3)
     vectors = rng.standard_normal((3, query.shape[0])).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    owners = [
-        OwnerSections(
-            organisation.id,
-            "candidate",
-            uuid.uuid4(),
-            [Section("summary", 0, f"summary {i}", "summary")],
-            vectors[i : i + 1],
-        )
-        for i in range(3)
-    ]
-    replace_sections(db, DEFAULT_MODEL, owners)
-    db.flush()
+    organisation_id, owners = add_summaries(db, "Waypoints", vectors)
     ours = {owner.owner_id for owner in owners}
-    searched = (db, organisation.id, "candidate", DEFAULT_MODEL)
+    searched = (db, organisation_id, "candidate", DEFAULT_MODEL)
     [indexed] = nearest_owners_many(*searched, [query], limit=10, concurrent=False)
     exact = nearest_owners(*searched, query, limit=10, exact=True)
     within = "{" + ",".join(str(owner) for owner in ours) + "}"
