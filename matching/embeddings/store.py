@@ -77,12 +77,12 @@ INDEXED_SECTIONS: dict[str, tuple[str, ...]] = {
 # (``exact``, ``within``) always compare the stored float32 vectors.
 INDEX_TYPE = "vector"
 # How the graphs are built. With pgvector's defaults (m 16, ef_construction 64) a short query
-# such as a job title often ended its walk far from its nearest sections: recall@20 0.725 for
-# titles at 100,000 profiles, and a deeper search barely helped (0.765 at ef_search 400).
-# Twice the links and a wider search while building gave 0.810 for titles and 0.933 against
-# 0.893 over all vacancy queries, with searches faster for fewer hops, for a build nearly
-# three times as long (docs/benchmarks.md, 2026-12-05, before midnight). A change here
-# renames the indexes, so that they are built again.
+# such as a job title often ended its walk far from its nearest sections, and a deeper
+# search barely helped. Twice the links and a wider search while building raised recall@20
+# of the vacancy sections at 100,000 profiles from 0.822 to 0.896 in builds made side by
+# side (descriptions 0.872 to 0.997), for a build 3.4 times as long: 243 against 72 s
+# (docs/benchmarks.md, 2026-12-05, before midnight). A change here renames the indexes, so
+# that they are built again.
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_BUILD = f"m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}"
@@ -97,7 +97,7 @@ _DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's own
 # visited tuples, a title's searches took 28 against 13 ms at 100,000 profiles. So the walk
 # goes as far as the organisation's share of the rows needs, twice over, and this many
 # tuples more: with 1,000, recall@20 of the vacancy sections measured 0.959 (0.967 without
-# a bound) at 15 ms (docs/benchmarks.md, 2026-12-05, before midnight).
+# a bound) and a title's searches 15-17 ms (docs/benchmarks.md, 2026-12-05, before midnight).
 WAYPOINT_SCAN_TUPLES = 1_000
 
 

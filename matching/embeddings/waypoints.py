@@ -4,9 +4,10 @@ begin with a job title (summary, experience), so that a search for a job title f
 A vacancy's title is a few words; a profile's summary or experience line starts with a
 title and goes on for sentences. In a graph built from those long sections alone, the walk
 for a title often ended far from the sections that start with it: with the graphs of
-store.HNSW_M, recall@20 of the benchmark's title queries measured 0.810 at 100,000 profiles.
+store.HNSW_M, recall@20 of the benchmark's title queries measured 0.693 at 100,000 profiles.
 Short texts of the same kind as the query, placed among the sections, give the walk a way
-in: with the preferred ESCO occupation names in Dutch and English as waypoints, 0.903
+in: with the preferred ESCO occupation names in Dutch and English as waypoints, 0.910, and
+for real job titles that are not ESCO names 0.56-0.70 rose to 0.71-0.83
 (docs/benchmarks.md, 2026-12-05, before midnight).
 
 Waypoints are rows of ``section_embeddings`` without an organisation. Every search and scan
