@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import Engine, bindparam, select, text
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings.encoder import Encoder
 from matching.embeddings.sections import Section
 from matching.embeddings.store import OwnerSections, insert_sections
+from matching.taxonomy.repository import store_label_vectors
 from models import TaxonomyConcept, TaxonomyLabel
 from models.db import make_session_factory, transaction
 
@@ -35,17 +37,31 @@ WAYPOINT_SECTIONS = ("summary", "experience")
 _LOCK = 0x7A79_0001
 
 
-def occupation_names(session: Session) -> dict[str, uuid.UUID]:
-    """The preferred name of every occupation in every language, and its concept."""
+class OccupationName(NamedTuple):
+    concept_id: uuid.UUID
+    label_id: int
+    vector: Sequence[float] | None  # as stored for the normaliser, of the model asked for
+
+
+def occupation_names(session: Session, model: str | None = None) -> dict[str, OccupationName]:
+    """The preferred name of every occupation in every language, its concept, and its vector
+    of ``model`` where the normaliser (taxonomy/normalize.py) has stored one."""
     rows = session.execute(
-        select(TaxonomyLabel.text, TaxonomyLabel.concept_id)
+        select(
+            TaxonomyLabel.text,
+            TaxonomyLabel.concept_id,
+            TaxonomyLabel.id,
+            TaxonomyLabel.embedding,
+            TaxonomyLabel.embedding_model,
+        )
         .join(TaxonomyConcept, TaxonomyConcept.id == TaxonomyLabel.concept_id)
         .where(TaxonomyConcept.kind == "occupation", TaxonomyLabel.label_type == "preferred")
         .order_by(TaxonomyLabel.id)
     ).all()
-    names: dict[str, uuid.UUID] = {}
-    for name, concept_id in rows:
-        names.setdefault(name, concept_id)
+    names: dict[str, OccupationName] = {}
+    for name, concept_id, label_id, vector, vector_model in rows:
+        stored = vector if model is not None and vector_model == model else None
+        names.setdefault(name, OccupationName(concept_id, label_id, stored))
     return names
 
 
@@ -55,7 +71,7 @@ def ensure_waypoints(engine: Engine, encoder: Encoder) -> int:
     many names were added."""
     with transaction(make_session_factory(engine)) as session:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-        names = occupation_names(session)
+        names = occupation_names(session, encoder.name)
         # A name is complete with one row in each waypoint section, and only there.
         rows = session.execute(
             text(
@@ -76,19 +92,42 @@ def ensure_waypoints(engine: Engine, encoder: Encoder) -> int:
             )
         missing = [name for name in names if name not in complete]
         if missing:
-            vectors = encoder.encode(missing, role="passage")
+            vectors = _vectors(session, encoder, [(name, names[name]) for name in missing])
             insert_sections(session, encoder.name, _owners(missing, names, vectors))
     return len(missing)
 
 
+def _vectors(
+    session: Session, encoder: Encoder, wanted: Sequence[tuple[str, OccupationName]]
+) -> np.ndarray:
+    """The names' vectors: those the normaliser stored, the rest encoded as it encodes them
+    (passage role) and stored for it, so that each name is encoded once."""
+    vectors = np.zeros((len(wanted), encoder.dimension), dtype=np.float32)
+    todo = []
+    for i, (_, name) in enumerate(wanted):
+        if name.vector is None:
+            todo.append(i)
+        else:
+            vectors[i] = np.asarray(name.vector, dtype=np.float32)
+    if todo:
+        encoded = encoder.encode([wanted[i][0] for i in todo], role="passage")
+        vectors[todo] = encoded
+        store_label_vectors(
+            session,
+            encoder.name,
+            [(wanted[i][1].label_id, encoded[j].tolist()) for j, i in enumerate(todo)],
+        )
+    return vectors
+
+
 def _owners(
-    missing: Sequence[str], names: dict[str, uuid.UUID], vectors: np.ndarray
+    missing: Sequence[str], names: dict[str, OccupationName], vectors: np.ndarray
 ) -> list[OwnerSections]:
     return [
         OwnerSections(
             organisation_id=None,
             owner_kind="candidate",
-            owner_id=names[name],
+            owner_id=names[name].concept_id,
             sections=[Section(kind, 0, name, "waypoint") for kind in WAYPOINT_SECTIONS],
             vectors=np.stack([vector] * len(WAYPOINT_SECTIONS)),
         )

@@ -3,6 +3,7 @@ with the taxonomy, and never returned by a search or a scan."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import numpy as np
@@ -42,6 +43,23 @@ def test_every_occupation_name_is_a_waypoint_once_per_title_section(engine: Engi
         waypoints = _waypoints(session)
     assert names
     assert sorted(waypoints) == sorted((n, s) for n in names for s in WAYPOINT_SECTIONS)
+
+
+def test_each_name_is_encoded_once_for_waypoints_and_normaliser(engine: Engine) -> None:
+    """The names' vectors are stored with the taxonomy's labels, where the normaliser reads
+    them, and a waypoint holds the same vector."""
+    with make_session_factory(engine)() as session:
+        names = occupation_names(session, DEFAULT_MODEL)
+        assert all(name.vector is not None for name in names.values())
+        text_, stored = next((t, n.vector) for t, n in names.items())
+        waypoint = session.execute(
+            text(
+                "SELECT embedding::text FROM section_embeddings WHERE organisation_id IS NULL "
+                "AND model = :model AND text = :text LIMIT 1"
+            ),
+            {"model": DEFAULT_MODEL, "text": text_},
+        ).scalar_one()
+    assert np.allclose(np.asarray(json.loads(waypoint)), np.asarray(stored), atol=1e-6)
 
 
 def test_a_name_gone_from_the_taxonomy_loses_its_waypoints(engine: Engine) -> None:
