@@ -20,6 +20,9 @@ CHUNK_WORDS = 150
 # The sections each owner kind has, besides one "skill" section per skill (indexing/).
 CANDIDATE_SECTIONS = ("summary", "experience", "skills", "education")
 VACANCY_SECTIONS = ("title", "description", "skills")
+# The candidate sections that begin with a job title, whose graphs hold the occupation names
+# as waypoints (waypoints.py).
+WAYPOINT_SECTIONS = ("summary", "experience")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,12 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings import beside
 from matching.embeddings.encoder import Vectors
-from matching.embeddings.sections import CANDIDATE_SECTIONS, VACANCY_SECTIONS, Section
+from matching.embeddings.sections import (
+    CANDIDATE_SECTIONS,
+    VACANCY_SECTIONS,
+    WAYPOINT_SECTIONS,
+    Section,
+)
 from models import SectionEmbedding
 from models.db import owner_rows
 
@@ -179,9 +184,23 @@ def _former_index_names(model: str, owner_kind: str) -> list[str]:
 
 def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
     """Create the HNSW indexes for ``model`` if missing, without blocking writers, then drop
-    the former ones."""
+    the former ones.
+
+    A graph of a waypoint section is built without the waypoints, which are removed first
+    and added again afterwards (waypoints.ensure_waypoints): built among the sections, the
+    occupation names linked mostly to each other, and title queries found 0.64 of their
+    exact top 20 where the same names added after the build led to 0.92
+    (docs/benchmarks.md, 2026-12-05, night)."""
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if _missing_indexes(connection, model, "candidate", WAYPOINT_SECTIONS):
+            connection.execute(
+                text(
+                    "DELETE FROM section_embeddings WHERE organisation_id IS NULL "
+                    "AND model = :model"
+                ),
+                {"model": model},
+            )
         for kind in OWNER_KINDS:
             for section in INDEXED_SECTIONS[kind]:
                 connection.execute(
@@ -194,6 +213,19 @@ def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
                 )
             for former in _former_index_names(model, kind):
                 connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {former}"))
+
+
+def _missing_indexes(
+    connection: Connection, model: str, owner_kind: str, sections: Sequence[str]
+) -> list[str]:
+    names = [index_name(model, owner_kind, section) for section in sections]
+    present = set(
+        connection.execute(
+            text("SELECT relname FROM pg_class WHERE relkind = 'i' AND relname = ANY(:names)"),
+            {"names": names},
+        ).scalars()
+    )
+    return [name for name in names if name not in present]
 
 
 def index_predicate(model: str, owner_kind: str, section: str) -> str:

@@ -11,18 +11,27 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import load_encoder
-from matching.embeddings.sections import Section
+from matching.embeddings.sections import WAYPOINT_SECTIONS, Section
 from matching.embeddings.store import (
     OwnerSections,
+    ensure_vector_index,
+    index_name,
     insert_sections,
     nearest_owners,
     nearest_owners_many,
     nearest_owners_within,
 )
-from matching.embeddings.waypoints import WAYPOINT_SECTIONS, ensure_waypoints, occupation_names
+from matching.embeddings.waypoints import (
+    OccupationName,
+    ensure_waypoints,
+    occupation_names,
+    outgrown,
+)
 from models.db import make_session_factory, transaction
 from tests.conftest import DEFAULT_MODEL
 from tests.matching.owners import add_summaries
+
+DIMENSION = 384
 
 
 def _waypoints(session: Session) -> list[tuple[str, str]]:
@@ -118,3 +127,77 @@ def test_a_name_missing_from_a_title_section_is_made_whole(engine: Engine) -> No
     with make_session_factory(engine)() as session:
         rows = [section for text_, section in _waypoints(session) if text_ == name]
     assert sorted(rows) == sorted(WAYPOINT_SECTIONS)
+
+
+def _first_waypoint_and_last_section(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        first, last = connection.execute(
+            text(
+                "SELECT min(id) FILTER (WHERE organisation_id IS NULL), "
+                "max(id) FILTER (WHERE organisation_id IS NOT NULL) "
+                "FROM section_embeddings WHERE model = :model AND owner_kind = 'candidate'"
+            ),
+            {"model": DEFAULT_MODEL},
+        ).one()
+    return int(first), int(last)
+
+
+def test_a_graph_built_over_stored_sections_gets_its_waypoints_after_them(
+    engine: Engine,
+) -> None:
+    """Built among the sections, the names link mostly to each other; added after the build,
+    to the sections that begin with them."""
+    with transaction(make_session_factory(engine)) as session:
+        add_summaries(session, "Graph rebuilt", np.eye(3, DIMENSION, dtype=np.float32))
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text(f"DROP INDEX {index_name(DEFAULT_MODEL, 'candidate', WAYPOINT_SECTIONS[0])}")
+        )
+    ensure_vector_index(engine, DEFAULT_MODEL, DIMENSION)
+    with make_session_factory(engine)() as session:
+        assert _waypoints(session) == []
+    encoder = load_encoder(DEFAULT_MODEL)
+    assert ensure_waypoints(engine, encoder) == len(occupation_names_of(engine))
+    first, last = _first_waypoint_and_last_section(engine)
+    assert first > last
+
+
+def _title_sections_around_waypoints(engine: Engine) -> tuple[int, int]:
+    first, _ = _first_waypoint_and_last_section(engine)
+    with engine.connect() as connection:
+        before, after = connection.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE id < :first), count(*) FILTER (WHERE id > :first) "
+                "FROM section_embeddings WHERE organisation_id IS NOT NULL AND model = :model "
+                "AND owner_kind = 'candidate' AND section = ANY(:sections)"
+            ),
+            {"first": first, "model": DEFAULT_MODEL, "sections": list(WAYPOINT_SECTIONS)},
+        ).one()
+    return int(before), int(after)
+
+
+def test_waypoints_the_graphs_outgrew_are_placed_again_after_the_sections(
+    engine: Engine,
+) -> None:
+    """Once more title sections follow the waypoints than precede them (and at least the
+    threshold), the waypoints are placed again, after them."""
+    encoder = load_encoder(DEFAULT_MODEL)
+    before, after = _title_sections_around_waypoints(engine)
+    vectors = np.random.default_rng(5).standard_normal((max(1, before - after + 1), DIMENSION))
+    with transaction(make_session_factory(engine)) as session:
+        add_summaries(session, "Graph grown", vectors.astype(np.float32))
+    before, after = _title_sections_around_waypoints(engine)
+    assert after > before
+    with engine.connect() as connection:
+        assert outgrown(connection, DEFAULT_MODEL, refresh_rows=after)
+        assert not outgrown(connection, DEFAULT_MODEL, refresh_rows=after + 1)
+    assert ensure_waypoints(engine, encoder, refresh_rows=after + 1) == 0
+    assert ensure_waypoints(engine, encoder, refresh_rows=after) == len(occupation_names_of(engine))
+    first, last = _first_waypoint_and_last_section(engine)
+    assert first > last
+    assert _title_sections_around_waypoints(engine) == (before + after, 0)
+
+
+def occupation_names_of(engine: Engine) -> dict[str, OccupationName]:
+    with make_session_factory(engine)() as session:
+        return occupation_names(session)
