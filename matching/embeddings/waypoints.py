@@ -91,6 +91,16 @@ def outgrown(connection: Connection, model: str, refresh_rows: int) -> bool:
     that way, 0.92 with the same names added after (docs/benchmarks.md, 2026-12-05, night).
     Renewing them at each doubling keeps them among the newer half of the graph, and the
     renewals' cost within twice that of the last."""
+    around = title_sections_around(connection, model)
+    if around is None:
+        return False
+    before, after = around
+    return after > before and after >= refresh_rows
+
+
+def title_sections_around(connection: Connection, model: str) -> tuple[int, int] | None:
+    """How many title sections were stored before the model's first waypoint, and how many
+    after it; None without waypoints."""
     first = connection.execute(
         text(
             "SELECT min(id) FROM section_embeddings WHERE organisation_id IS NULL "
@@ -99,7 +109,7 @@ def outgrown(connection: Connection, model: str, refresh_rows: int) -> bool:
         {"model": model},
     ).scalar()
     if first is None:
-        return False
+        return None
     before, after = connection.execute(
         text(
             "SELECT count(*) FILTER (WHERE id < :first), count(*) FILTER (WHERE id > :first) "
@@ -108,7 +118,7 @@ def outgrown(connection: Connection, model: str, refresh_rows: int) -> bool:
         ),
         {"first": first, "model": model, "sections": list(WAYPOINT_SECTIONS)},
     ).one()
-    return bool(after > before and after >= refresh_rows)
+    return int(before), int(after)
 
 
 def _remove(connection: Connection, model: str) -> None:

@@ -26,6 +26,7 @@ from matching.embeddings.waypoints import (
     ensure_waypoints,
     occupation_names,
     outgrown,
+    title_sections_around,
 )
 from models.db import make_session_factory, transaction
 from tests.conftest import DEFAULT_MODEL
@@ -163,17 +164,10 @@ def test_a_graph_built_over_stored_sections_gets_its_waypoints_after_them(
 
 
 def _title_sections_around_waypoints(engine: Engine) -> tuple[int, int]:
-    first, _ = _first_waypoint_and_last_section(engine)
     with engine.connect() as connection:
-        before, after = connection.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE id < :first), count(*) FILTER (WHERE id > :first) "
-                "FROM section_embeddings WHERE organisation_id IS NOT NULL AND model = :model "
-                "AND owner_kind = 'candidate' AND section = ANY(:sections)"
-            ),
-            {"first": first, "model": DEFAULT_MODEL, "sections": list(WAYPOINT_SECTIONS)},
-        ).one()
-    return int(before), int(after)
+        around = title_sections_around(connection, DEFAULT_MODEL)
+    assert around is not None
+    return around
 
 
 def test_waypoints_the_graphs_outgrew_are_placed_again_after_the_sections(
