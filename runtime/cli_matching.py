@@ -173,6 +173,6 @@ def prepare_matching(engine: Engine, settings: Settings) -> None:
     # Build the extractor now, so the first write does not wait for it.
     with transaction(make_session_factory(engine)) as session:
         matching_resources(session, settings.embedding_model)
-    # On an empty database this encodes the occupation names (78 s of a first start with the
-    # default model) and stores their vectors, which the normaliser then reuses.
+    # Places the occupation names once the graphs hold enough title sections (none on an
+    # empty database), or again once they have outgrown them.
     ensure_waypoints(engine, encoder)

@@ -186,14 +186,17 @@ def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
     """Create the HNSW indexes for ``model`` if missing, without blocking writers, then drop
     the former ones.
 
-    A graph of a waypoint section is built without the waypoints, which are removed first
-    and added again afterwards (waypoints.ensure_waypoints): built among the sections, the
-    occupation names linked mostly to each other, and title queries found 0.64 of their
-    exact top 20 where the same names added after the build led to 0.92
-    (docs/benchmarks.md, 2026-12-05, night)."""
+    A graph of a waypoint section is built with the waypoints only where they lie after
+    every title section in the table, so that the build, which inserts rows in table order,
+    adds them last; otherwise they are removed first and added again afterwards
+    (waypoints.ensure_waypoints). Built among the sections, the occupation names linked
+    mostly to each other, and title queries found 0.64 of their exact top 20 where the same
+    names added after the build led to 0.92 (docs/benchmarks.md, 2026-12-05, night)."""
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        if _missing_indexes(connection, model, "candidate", WAYPOINT_SECTIONS):
+        if _missing_indexes(
+            connection, model, "candidate", WAYPOINT_SECTIONS
+        ) and not _waypoints_last(connection, model):
             connection.execute(
                 text(
                     "DELETE FROM section_embeddings WHERE organisation_id IS NULL "
@@ -213,6 +216,22 @@ def ensure_vector_index(engine: Engine, model: str, dimension: int) -> None:
                 )
             for former in _former_index_names(model, kind):
                 connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {former}"))
+
+
+def _waypoints_last(connection: Connection, model: str) -> bool:
+    """Whether the model's waypoints all lie after its title sections in the table (by ctid,
+    the order a build reads). A scan of the table, run only when a graph is to be built."""
+    return bool(
+        connection.execute(
+            text(
+                "SELECT max(ctid) FILTER (WHERE organisation_id IS NOT NULL "
+                "AND owner_kind = 'candidate' AND section = ANY(:sections)) "
+                "< min(ctid) FILTER (WHERE organisation_id IS NULL) "
+                "FROM section_embeddings WHERE model = :model"
+            ),
+            {"model": model, "sections": list(WAYPOINT_SECTIONS)},
+        ).scalar()
+    )
 
 
 def _missing_indexes(

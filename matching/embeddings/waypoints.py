@@ -33,8 +33,10 @@ from models.db import make_session_factory, transaction
 
 # Two processes starting at once must not both add the missing waypoints.
 _LOCK = 0x7A79_0001
-# Below this many title sections added after the waypoints they are not renewed (outgrown):
-# in a small graph any walk reaches its answers.
+# Waypoints are placed once the graphs hold this many title sections, and placed again once
+# this many more follow them than precede them (outgrown). In a small graph any walk
+# reaches its answers; names placed into an empty one would precede every section stored
+# later, the arrangement that measured worst.
 WAYPOINT_REFRESH_ROWS = 10_000
 
 
@@ -67,17 +69,25 @@ def occupation_names(session: Session, model: str | None = None) -> dict[str, Oc
 
 
 def ensure_waypoints(
-    engine: Engine, encoder: Encoder, refresh_rows: int = WAYPOINT_REFRESH_ROWS
+    engine: Engine,
+    encoder: Encoder,
+    refresh_rows: int = WAYPOINT_REFRESH_ROWS,
+    place_from: int = WAYPOINT_REFRESH_ROWS,
 ) -> int:
     """Add the waypoints of ``encoder``'s model for names it lacks (or has in other sections
     than WAYPOINT_SECTIONS) and remove those of names no longer in the taxonomy; returns how
     many names were added. Waypoints the graphs have outgrown (``outgrown``) are removed
-    and added again first."""
+    and added again first. A model without waypoints gets them once its graphs hold
+    ``place_from`` title sections; until then nothing is added and nothing encoded (on an
+    empty database the names took 78 s of a first start with the default model)."""
     with engine.connect() as lock:
         lock = lock.execution_options(isolation_level="AUTOCOMMIT")
         lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK})
         try:
-            if outgrown(lock, encoder.name, refresh_rows):
+            if _first_waypoint(lock, encoder.name) is None:
+                if not _has_title_sections(lock, encoder.name, place_from):
+                    return 0
+            elif outgrown(lock, encoder.name, refresh_rows):
                 _remove(lock, encoder.name)
             return _complete(engine, encoder)
         finally:
@@ -140,6 +150,20 @@ def _title_sections(connection: Connection, model: str, first: int, *, after: bo
             {"first": first, "model": model, "sections": list(WAYPOINT_SECTIONS)},
         ).scalar_one()
     )
+
+
+def _has_title_sections(connection: Connection, model: str, at_least: int) -> bool:
+    # Counts no further than needed: on a large table without waypoints (a graph just
+    # built) a full count would read every title section for a yes it had at the first 10,000.
+    found = connection.execute(
+        text(
+            "SELECT count(*) FROM (SELECT 1 FROM section_embeddings "
+            "WHERE organisation_id IS NOT NULL AND owner_kind = 'candidate' "
+            "AND model = :model AND section = ANY(:sections) LIMIT :at_least) AS title"
+        ),
+        {"model": model, "sections": list(WAYPOINT_SECTIONS), "at_least": at_least},
+    ).scalar_one()
+    return int(found) >= at_least
 
 
 def _remove(connection: Connection, model: str) -> None:

@@ -158,9 +158,58 @@ def test_a_graph_built_over_stored_sections_gets_its_waypoints_after_them(
     with make_session_factory(engine)() as session:
         assert _waypoints(session) == []
     encoder = load_encoder(DEFAULT_MODEL)
-    assert ensure_waypoints(engine, encoder) == len(occupation_names_of(engine))
+    assert ensure_waypoints(engine, encoder, place_from=0) == len(occupation_names_of(engine))
     first, last = _first_waypoint_and_last_section(engine)
     assert first > last
+
+
+def _title_sections(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM section_embeddings WHERE organisation_id IS NOT NULL "
+                    "AND owner_kind = 'candidate' AND model = :model AND section = ANY(:sections)"
+                ),
+                {"model": DEFAULT_MODEL, "sections": list(WAYPOINT_SECTIONS)},
+            ).scalar_one()
+        )
+
+
+def test_waypoints_wait_for_the_threshold_and_a_build_keeps_them_when_last(
+    engine: Engine,
+) -> None:
+    """Graphs without waypoints get them once they hold the threshold's title sections; before
+    that nothing is encoded or added, so a first start on an empty database skips them.
+    Placed after every title section in the table (a bulk load, then the names), they stay
+    when a graph is built: the build reads the table in order and adds them last."""
+    with transaction(make_session_factory(engine)) as session:
+        add_summaries(session, "Threshold", np.eye(2, DIMENSION, dtype=np.float32))
+        session.execute(
+            text("DELETE FROM section_embeddings WHERE organisation_id IS NULL AND model = :m"),
+            {"m": DEFAULT_MODEL},
+        )
+    with engine.connect() as connection:
+        # No free space left before the end of the table: new rows go after every section.
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM FULL section_embeddings")
+        )
+    encoder = load_encoder(DEFAULT_MODEL)
+    titles = _title_sections(engine)
+    assert ensure_waypoints(engine, encoder, place_from=titles + 1) == 0
+    with make_session_factory(engine)() as session:
+        assert _waypoints(session) == []
+    assert ensure_waypoints(engine, encoder, place_from=titles) == len(occupation_names_of(engine))
+    first, last = _first_waypoint_and_last_section(engine)
+    assert first > last
+
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text(f"DROP INDEX {index_name(DEFAULT_MODEL, 'candidate', WAYPOINT_SECTIONS[0])}")
+        )
+    ensure_vector_index(engine, DEFAULT_MODEL, DIMENSION)
+    assert _first_waypoint_and_last_section(engine) == (first, last)
+    assert ensure_waypoints(engine, encoder) == 0
 
 
 def _title_sections_around_waypoints(engine: Engine) -> tuple[int, int]:

@@ -55,8 +55,9 @@ class Service:
             self.process = subprocess.Popen(
                 [*TALENTMESH, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        # A first start loads the taxonomy, encodes the occupation names and places them as
-        # waypoints: 95 s on 2 idle cores. The limit only catches a start that hangs.
+        # A first start loads the taxonomy and builds the concept extractor, about 17 s on 2
+        # idle cores, and far longer while other work shares them: the limit only catches a
+        # start that hangs.
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
