@@ -7,6 +7,7 @@ import json
 import uuid
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,13 @@ from tests.matching.owners import add_summaries
 DIMENSION = 384
 
 
+@pytest.fixture(scope="module", autouse=True)
+def placed(engine: Engine) -> None:
+    """The waypoints, placed as they are once the graphs hold enough title sections; they
+    stay for the tests that run after this module, as they would in the service."""
+    ensure_waypoints(engine, load_encoder(DEFAULT_MODEL), place_from=0)
+
+
 def _waypoints(session: Session) -> list[tuple[str, str]]:
     rows = session.execute(
         text(
@@ -47,7 +55,7 @@ def _waypoints(session: Session) -> list[tuple[str, str]]:
 
 
 def test_every_occupation_name_is_a_waypoint_once_per_title_section(engine: Engine) -> None:
-    assert ensure_waypoints(engine, load_encoder(DEFAULT_MODEL)) == 0  # the session's did it
+    assert ensure_waypoints(engine, load_encoder(DEFAULT_MODEL)) == 0  # the module's did it
     with make_session_factory(engine)() as session:
         names = occupation_names(session)
         waypoints = _waypoints(session)
