@@ -38,6 +38,11 @@ _LOCK = 0x7A79_0001
 # reaches its answers; names placed into an empty one would precede every section stored
 # later, the arrangement that measured worst.
 WAYPOINT_REFRESH_ROWS = 10_000
+# A profile's section that begins with a job title (params :model and :sections).
+_TITLE_SECTION = (
+    "organisation_id IS NOT NULL AND owner_kind = 'candidate' "
+    "AND model = :model AND section = ANY(:sections)"
+)
 
 
 class OccupationName(NamedTuple):
@@ -144,8 +149,7 @@ def _title_sections(connection: Connection, model: str, first: int, *, after: bo
         connection.execute(
             text(
                 f"SELECT count(*) FROM section_embeddings WHERE id {side} :first "  # noqa: S608
-                "AND organisation_id IS NOT NULL AND owner_kind = 'candidate' "
-                "AND model = :model AND section = ANY(:sections)"
+                f"AND {_TITLE_SECTION}"
             ),
             {"first": first, "model": model, "sections": list(WAYPOINT_SECTIONS)},
         ).scalar_one()
@@ -157,9 +161,8 @@ def _has_title_sections(connection: Connection, model: str, at_least: int) -> bo
     # built) a full count would read every title section for a yes it had at the first 10,000.
     found = connection.execute(
         text(
-            "SELECT count(*) FROM (SELECT 1 FROM section_embeddings "
-            "WHERE organisation_id IS NOT NULL AND owner_kind = 'candidate' "
-            "AND model = :model AND section = ANY(:sections) LIMIT :at_least) AS title"
+            f"SELECT count(*) FROM (SELECT 1 FROM section_embeddings "  # noqa: S608
+            f"WHERE {_TITLE_SECTION} LIMIT :at_least) AS title"
         ),
         {"model": model, "sections": list(WAYPOINT_SECTIONS), "at_least": at_least},
     ).scalar_one()
