@@ -10,7 +10,7 @@ from models.event import Event
 from models.idempotency import IdempotencyKey
 from models.import_job import ImportJob, ImportRow
 from models.link import Click, TrackedLink
-from models.matching import ConceptMention, SectionEmbedding
+from models.matching import ConceptMention, MatchPool, SectionEmbedding
 from models.organisation import ApiKey, Organisation
 from models.outbox import OutboxJob
 from models.posting import Post, PostingChannel, PostingRule, PostingRuleChannel
@@ -36,6 +36,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportJob",
     "ImportRow",
+    "MatchPool",
     "Notification",
     "Organisation",
     "OutboxJob",

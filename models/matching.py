@@ -16,11 +16,13 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSVECTOR
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -99,3 +101,24 @@ class ConceptMention(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class MatchPool(Base):
+    """A vacancy's candidates nearest by section vectors, as found when it was last ranked
+    in the background (matching/retrieval/pools.py): a match request starts from them and
+    searches only the sections written since, instead of a dozen graph searches."""
+
+    __tablename__ = "match_pools"
+
+    vacancy_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vacancies.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Every section with an id up to this one had been committed when the pool was found;
+    # later ones are searched at request time.
+    through_section: Mapped[int] = mapped_column(BigInteger)
+    # A digest of the vacancy's query vectors: a pool of other queries is not used.
+    queries: Mapped[bytes] = mapped_column(LargeBinary)
+    owner_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
+    similarities: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -44,6 +44,7 @@ TASK_QUEUES: dict[str, tuple[str, ...]] = {
     "embedding": (
         "matching.index_records",
         "matching.match_vacancy",
+        "matching.refresh_pool",
         "integration.imports.run",
         "distribution.embed_employees",
     ),

@@ -19,7 +19,7 @@ from api.routing import StrictJsonRoute
 from distribution.links.service import vacancy_page_url
 from integration.formats import jobposting
 from matching.indexing.service import index_vacancy
-from matching.retrieval import announce
+from matching.retrieval import announce, pools
 from matching.vacancies import repository, service
 from matching.vacancies.schemas import VacancyCreate, VacancyOut, VacancyUpdate
 from models import Vacancy
@@ -47,8 +47,10 @@ async def vacancy_body(
 
 def index_and_announce(session: Session, vacancy: Vacancy, settings: Settings) -> None:
     """What follows every write of a vacancy (API and dashboard): index it for matching
-    before the response, and let match.completed subscribers know it changed."""
+    before the response, find its match pool in the background, and let match.completed
+    subscribers know it changed."""
     index_vacancy(session, vacancy, settings.embedding_model)
+    pools.request(session, vacancy)
     announce.request(session, vacancy)
 
 

@@ -123,6 +123,9 @@ ROWS_PER_OWNER = 1
 # filtered match took 65 against 85 ms for 5,928 owners split, and 38 against 38 ms for 1,465
 # (docs/benchmarks.md, 2026-12-05, late evening).
 SPLIT_SCAN_OWNERS = 2_000
+# The advisory lock that section writers hold shared, so that a reader can learn up to which
+# id every section is committed (since.py).
+SECTION_WRITES_LOCK = 0x5EC7_1015
 _SAFE_MODEL = re.compile(r"^[\w./:@+-]{1,200}$")
 
 
@@ -295,6 +298,8 @@ def insert_sections(session: Session, model: str, owners: Sequence[OwnerSections
     ]
     if not rows:
         return
+    # Held to the end of the transaction: until then its sections' ids are not committed.
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": SECTION_WRITES_LOCK})
     connection = session.connection().connection.driver_connection
     assert connection is not None
     with connection.cursor() as cursor:
@@ -371,7 +376,7 @@ def sections_of(
     return out
 
 
-def _where(model: str, owner_kind: str) -> str:
+def where_owned(model: str, owner_kind: str) -> str:
     """Every indexed section of the organisation's owners, for exact scans."""
     kind = owner_kind if owner_kind in OWNER_KINDS else "x"
     sections = ", ".join(f"'{section}'" for section in INDEXED_SECTIONS.get(kind, ("-",)))
@@ -422,7 +427,7 @@ def nearest_owners(
     rows = session.execute(
         text(
             f"SELECT owner_id, 1 - ({cast} <=> CAST(:q AS vector({dimension}))) AS similarity "  # noqa: S608
-            f"FROM section_embeddings WHERE {_where(model, owner_kind)} {restrict}"
+            f"FROM section_embeddings WHERE {where_owned(model, owner_kind)} {restrict}"
             f"ORDER BY {cast} <=> CAST(:q AS vector({dimension})) LIMIT :k"
         ),
         {
@@ -668,7 +673,7 @@ def _scan_within(
     rows = executor.execute(
         text(
             f"WITH best AS (SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
-            f"WHERE {_where(model, owner_kind)} AND owner_id = ANY(CAST(:ids AS uuid[])) "
+            f"WHERE {where_owned(model, owner_kind)} AND owner_id = ANY(CAST(:ids AS uuid[])) "
             "GROUP BY owner_id) "
             f"{ranked}"
         ),

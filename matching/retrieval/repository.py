@@ -1,4 +1,5 @@
-"""Retrieval queries: lexical search over search documents, and the filters of a match."""
+"""Retrieval queries: lexical search over search documents, the filters of a match, and the
+stored match pools."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session, defer
 
@@ -29,7 +31,8 @@ from matching.embeddings.store import OwnerFilter
 from matching.indexing.service import ts_config
 from matching.retrieval.schemas import MatchFilters
 from matching.retrieval.terms import query_terms, tsquery_text
-from models import Candidate, ConceptMention, Vacancy
+from models import Candidate, ConceptMention, MatchPool, Vacancy
+from models.base import utcnow
 
 Owner = type[Candidate] | type[Vacancy]
 
@@ -215,4 +218,37 @@ def load(
                 filter_clause(model, filters),
             )
         ).all()
+    )
+
+
+def match_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> MatchPool | None:
+    """The vacancy's stored pool for ``model``, if any."""
+    return session.get(MatchPool, (vacancy_id, model))
+
+
+def save_match_pool(
+    session: Session,
+    vacancy_id: uuid.UUID,
+    model: str,
+    through_section: int,
+    queries: bytes,
+    ranking: Sequence[tuple[uuid.UUID, float]],
+) -> None:
+    """Store (or replace) the vacancy's pool, in one statement: two refreshes of the same
+    vacancy at once leave the later one's."""
+    values = {
+        "vacancy_id": vacancy_id,
+        "model": model,
+        "through_section": through_section,
+        "queries": queries,
+        "owner_ids": [owner_id for owner_id, _ in ranking],
+        "similarities": [similarity for _, similarity in ranking],
+        "computed_at": utcnow(),
+    }
+    statement = pg_insert(MatchPool).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MatchPool.vacancy_id, MatchPool.model],
+            set_={k: statement.excluded[k] for k in values if k not in ("vacancy_id", "model")},
+        )
     )

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from matching.embeddings import shares, store
+from matching.embeddings import shares, since, store
 from matching.embeddings.store import OwnerFilter, StoredSection
 from matching.fairness import neutralise
 from matching.indexing.resources import MatchingResources, matching_resources
 from matching.indexing.service import extract_text
-from matching.retrieval import repository, terms
+from matching.retrieval import pools, repository, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
@@ -96,7 +96,8 @@ def _dense(
     within: str | None,
     passing: OwnerFilter | None,
     table_rows: float,
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, float]]:
+    """Owners by their best section's similarity to any of the queries, best first."""
     best: dict[uuid.UUID, float] = {}
     searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
     rankings = (
@@ -113,7 +114,7 @@ def _dense(
     for hits in rankings:
         for owner_id, similarity in hits:
             best[owner_id] = max(best.get(owner_id, -1.0), similarity)
-    return sorted(best, key=lambda owner_id: -best[owner_id])
+    return sorted(best.items(), key=lambda item: -item[1])
 
 
 def _generate(
@@ -125,7 +126,10 @@ def _generate(
     lexical_text: str,
     language: str | None,
     filters: MatchFilters,
+    pooled: Sequence[tuple[uuid.UUID, float]] | None = None,
 ) -> list[uuid.UUID]:
+    """The owners to score: the dense channel (``pooled`` where given and no filter is set,
+    else the graph searches or an exact scan) fused with the lexical one."""
     owner_kind = "candidate" if owner is Candidate else "vacancy"
     rows = terms.table_rows(session, owner.__tablename__)
     within: str | None = None
@@ -140,9 +144,14 @@ def _generate(
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)
     text_queries = [q for q in queries if q.section != "skill"]
-    dense = _dense(
-        session, organisation_id, owner_kind, model, text_queries, within, in_index, rows
+    ranked = (
+        pooled
+        if pooled is not None and within is None and in_index is None
+        else _dense(
+            session, organisation_id, owner_kind, model, text_queries, within, in_index, rows
+        )
     )
+    dense = [owner_id for owner_id, _ in ranked]
     large = rows >= LEXICAL_OWN_SEARCH_ROWS
     lexical = repository.lexical(
         session,
@@ -206,6 +215,12 @@ def matches_for_vacancy(
 ) -> list[Scored]:
     resources = matching_resources(session, model)
     [side] = load_vacancies(session, [vacancy], resources.encoder.name)
+    queries = _text_queries(side)
+    pooled = (
+        pools.nearest(session, vacancy, resources.encoder.name, queries, w.ANN_PER_QUERY)
+        if filters == MatchFilters()
+        else None
+    )
     pool = _generate(
         session,
         Candidate,
@@ -215,13 +230,45 @@ def matches_for_vacancy(
         _lexical_text(side, vacancy.title),
         vacancy.language,
         filters,
+        pooled,
     )
+    if pooled is None and filters == MatchFilters() and queries:
+        # After the searches: a write now would keep them from the second connection.
+        pools.ask_if_out_of_date(session, vacancy)
     candidates = repository.load(session, Candidate, vacancy.organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [
         (side, c_side, c_side_owner) for c_side, c_side_owner in zip(sides, candidates, strict=True)
     ]
     return _rank(resources, pairs, min_score)
+
+
+def _text_queries(side: Side) -> list[StoredSection]:
+    return [q for q in side.sections if q.section != "skill"]
+
+
+def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | None:
+    """Find and store the vacancy's match pool (pools.py): the same graph searches as an
+    unfiltered match request. None when the vacancy is gone or has no sections yet; the
+    pool is left as it is when nothing was written since it was found."""
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None:
+        return None
+    resources = matching_resources(session, model)
+    name = resources.encoder.name
+    [side] = load_vacancies(session, [vacancy], name)
+    queries = _text_queries(side)
+    if not queries:
+        return None
+    through = since.written_through(session)
+    digest = pools.queries_digest(name, queries)
+    stored = repository.match_pool(session, vacancy.id, name)
+    if stored is not None and stored.queries == digest and stored.through_section == through:
+        return len(stored.owner_ids)
+    rows = terms.table_rows(session, Candidate.__tablename__)
+    ranked = _dense(session, vacancy.organisation_id, "candidate", name, queries, None, None, rows)
+    repository.save_match_pool(session, vacancy.id, name, through, digest, ranked)
+    return len(ranked)
 
 
 def matches_for_candidate(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from celery import Task, shared_task
 
-from matching.retrieval import announce
+from matching.retrieval import announce, pools, service
 from matching.scoring.profiles import SIDES
 from runtime.settings import get_settings
 from runtime.task_support import task_transaction
@@ -21,3 +21,11 @@ def match_vacancy(self: Task[Any, Any], vacancy_id: str) -> int:
     SIDES.resize(settings.match_cache_profiles)
     with task_transaction(self.app) as session:
         return announce.announce(session, UUID(vacancy_id), settings.embedding_model)
+
+
+@shared_task(name=pools.TASK, bind=True)
+def refresh_pool(self: Task[Any, Any], vacancy_id: str) -> int | None:
+    """Find and store a vacancy's match pool; running it twice stores the later finding."""
+    settings = get_settings()
+    with task_transaction(self.app) as session:
+        return service.refresh_pool(session, UUID(vacancy_id), settings.embedding_model)

@@ -24,6 +24,7 @@ def test_every_task_is_routed_by_kind() -> None:
         route = celery.amqp.router.route({}, name)
         assert route["queue"].name == queue_of(name) in QUEUES, name
     assert queue_of("matching.index_records") == "embedding"
+    assert queue_of("matching.refresh_pool") == "embedding"
     assert queue_of("integration.imports.run") == "embedding"
     assert queue_of("distribution.send_batch") == "fanout"
     assert queue_of("integration.webhooks.deliver") == "webhooks"

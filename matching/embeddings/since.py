@@ -1,0 +1,91 @@
+"""Sections written after a point, for what was searched before it (matching/retrieval/pools.py).
+
+A match pool holds a vacancy's nearest candidates as found at one moment; a request adds
+the candidates whose sections were written since. "Since" is a section id: ids come from a
+sequence in the order rows are inserted, but a transaction may commit after another that
+took higher ids. So every transaction that writes sections holds a shared advisory lock from
+its first insert to its end (``store.insert_sections``), and ``written_through`` takes the
+same lock exclusively before it reads the highest id: the writers still running have ended
+by then, and any that starts later takes ids above it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from matching.embeddings.encoder import Vectors
+from matching.embeddings.store import SECTION_WRITES_LOCK, Found, where_owned
+
+
+def written_through(session: Session) -> int:
+    """The id up to which every section row is committed (or rolled back) now. Waits for
+    the transactions that are writing sections; holds the lock for a moment only."""
+    session.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SECTION_WRITES_LOCK})
+    try:
+        # A statement of its own: under READ COMMITTED it sees every writer that ended
+        # while this session waited for the lock.
+        highest = session.execute(text("SELECT max(id) FROM section_embeddings")).scalar()
+    finally:
+        session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SECTION_WRITES_LOCK})
+    return int(highest or 0)
+
+
+def nearest_since(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    queries: Sequence[Vectors],
+    after: int,
+    *,
+    limit: int,
+    cap: int,
+) -> Found | None:
+    """For each query, the best ``limit`` owners among those with sections written after
+    section ``after`` (as ``store.nearest_owners_within``: each at its best section, exact);
+    None when more than ``cap`` section rows of any owner were written since, where reading
+    them would cost more than searching the graphs."""
+    if not queries:
+        return []
+    dimension = int(queries[0].shape[-1])
+    cast = f"embedding::vector({dimension})"
+    columns = ", ".join(
+        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
+        for i in range(len(queries))
+    )
+    ranked = " UNION ALL ".join(
+        f"(SELECT {i} AS q, owner_id, s{i} AS similarity FROM best "  # noqa: S608
+        f"ORDER BY s{i} DESC, owner_id LIMIT :k)"
+        for i in range(len(queries))
+    )
+    # The newest rows in id order up to the cap, read once through the primary key; the
+    # count and the ranking both come from them, in one round trip.
+    rows = session.execute(
+        text(
+            "WITH recent AS MATERIALIZED (SELECT * FROM section_embeddings "  # noqa: S608
+            "WHERE id > :after ORDER BY id LIMIT :scan), "
+            f"best AS (SELECT owner_id, {columns} FROM recent "
+            f"WHERE {where_owned(model, owner_kind)} GROUP BY owner_id) "
+            "SELECT counted.n, found.q, found.owner_id, found.similarity "
+            "FROM (SELECT count(*) AS n FROM recent) AS counted "
+            f"LEFT JOIN LATERAL ({ranked}) AS found ON true"
+        ),
+        {
+            "after": after,
+            "scan": cap + 1,
+            "org": organisation_id,
+            "k": limit,
+            **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
+        },
+    ).all()
+    if not rows or rows[0][0] > cap:
+        return None
+    out: Found = [[] for _ in queries]
+    for _, i, owner_id, similarity in rows:
+        if owner_id is not None:
+            out[i].append((owner_id, float(similarity)))
+    return out

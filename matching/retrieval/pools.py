@@ -1,0 +1,111 @@
+"""Match pools: where a match request for a vacancy starts.
+
+The dense channel of a match is twelve graph searches (a vacancy's three text sections in
+each of the four candidate graphs): 30-40 of the 55-65 ms a request took at 100,000
+profiles on the 2-core machine (docs/benchmarks.md, 2026-12-06). The candidates nearest to a
+vacancy change only when it or a candidate is written, so a background job finds them once,
+with the same searches (``service.refresh_pool``), and stores them with the id up to which
+every section was committed then (``since.written_through``). A request reads the pool and
+scans exactly the sections written since (``since.nearest_since``).
+
+A request searches the graphs as before, and asks for a refresh, when there is no pool for
+the model, when the vacancy's own sections changed (their digest differs), or when more than
+``NEW_SECTIONS_CAP`` section rows were written since. Filtered matches always search: their
+filters are applied while walking the graphs, or the owners that pass are scanned exactly.
+
+What a pool holds until its refresh: a candidate whose sections were rewritten keeps the
+similarity it was found with beside those of its new sections (the higher counts); a deleted
+one is dropped when the pool's owners are loaded. Either way every owner in the pool is
+scored from its current profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from matching.embeddings import since
+from matching.embeddings.store import StoredSection
+from matching.retrieval import repository
+from models import Vacancy
+from runtime.outbox import enqueue
+
+TASK = "matching.refresh_pool"
+# Above this many section rows written since a pool was found, reading them costs more than
+# the graph searches (an exact scan took 7 us per owner at 100,000 profiles).
+NEW_SECTIONS_CAP = 5_000
+# A request that finds a pool out of date asks for a refresh at most this often per
+# vacancy and process: until the job has run, every request would ask again.
+ASK_EVERY_S = 60.0
+_ASKED_MAX = 10_000
+_asked: OrderedDict[uuid.UUID, float] = OrderedDict()
+
+
+def queries_digest(model: str, queries: Sequence[StoredSection]) -> bytes:
+    """What a pool was searched with: the model and the query sections' vectors."""
+    digest = hashlib.sha256(model.encode())
+    for query in queries:
+        digest.update(f"\0{query.section}:{query.position}\0".encode())
+        digest.update(query.vector.astype("<f4", copy=False).tobytes())
+    return digest.digest()
+
+
+def nearest(
+    session: Session,
+    vacancy: Vacancy,
+    model: str,
+    queries: Sequence[StoredSection],
+    limit: int,
+) -> list[tuple[uuid.UUID, float]] | None:
+    """The vacancy's pool with the owners of sections written since merged in, best
+    similarity first; as long as the pool, or as the graph searches' answer can be (``limit``
+    per query) where that is longer. None when the pool is missing or out of date."""
+    pool = repository.match_pool(session, vacancy.id, model)
+    if pool is None or pool.queries != queries_digest(model, queries):
+        return None
+    newer = since.nearest_since(
+        session,
+        vacancy.organisation_id,
+        "candidate",
+        model,
+        [query.vector for query in queries],
+        pool.through_section,
+        limit=limit,
+        cap=NEW_SECTIONS_CAP,
+    )
+    if newer is None:
+        return None
+    best = dict(zip(pool.owner_ids, pool.similarities, strict=True))
+    for hits in newer:
+        for owner_id, similarity in hits:
+            best[owner_id] = max(best.get(owner_id, -1.0), similarity)
+    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    return ranked[: max(len(pool.owner_ids), limit * len(queries))]
+
+
+def request(session: Session, vacancy: Vacancy, *, now: float | None = None) -> bool:
+    """Queue a refresh of an open vacancy's pool (after commit). With ``now`` (a request
+    that found the pool out of date), only if this process has not asked for the vacancy
+    within ``ASK_EVERY_S``."""
+    if vacancy.status != "open":
+        return False
+    if now is not None:
+        asked = _asked.get(vacancy.id)
+        if asked is not None and now - asked < ASK_EVERY_S:
+            return False
+        _asked[vacancy.id] = now
+        _asked.move_to_end(vacancy.id)
+        while len(_asked) > _ASKED_MAX:
+            _asked.popitem(last=False)
+    enqueue(session, TASK, vacancy_id=str(vacancy.id))
+    return True
+
+
+def ask_if_out_of_date(session: Session, vacancy: Vacancy) -> bool:
+    """``request`` from a match request that could not use the pool."""
+    return request(session, vacancy, now=time.monotonic())

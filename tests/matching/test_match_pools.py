@@ -1,0 +1,213 @@
+"""Match pools: a vacancy's nearest candidates found in the background, from which a match
+request starts (matching/retrieval/pools.py), and the section id up to which they are
+complete (matching/embeddings/since.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.orm import Session
+
+from matching.embeddings import since
+from matching.embeddings.store import SECTION_WRITES_LOCK
+from matching.indexing.bulk import index_records
+from matching.retrieval import pools, repository, service
+from matching.retrieval.schemas import MatchFilters
+from matching.scoring.profiles import load_vacancies
+from models import Candidate, MatchPool, Organisation, OutboxJob, SectionEmbedding, Vacancy
+from runtime.settings import DEFAULT_EMBEDDING_MODEL
+
+PROFILES = [
+    ("Python developer", "Bouwt webapplicaties in Python en Django voor musea.", ["Python"]),
+    ("Bibliothecaris", "Catalogiseert collecties en helpt bezoekers.", ["catalogiseren"]),
+    ("Archivaris", "Beheert archieven en digitaliseert documenten.", ["archiefbeheer"]),
+    ("Docent geschiedenis", "Geeft les op een middelbare school.", ["lesgeven"]),
+    ("Data engineer", "Bouwt datapijplijnen in Python en SQL.", ["Python", "SQL"]),
+    ("Redacteur", "Schrijft en redigeert teksten voor tijdschriften.", ["redigeren"]),
+]
+
+
+def _candidate(
+    db: Session, organisation: Organisation, headline: str, summary: str, skills: list[str]
+) -> Candidate:
+    candidate = Candidate(
+        organisation_id=organisation.id,
+        headline=headline,
+        summary=summary,
+        skills=skills,
+        experience=[],
+        education=[],
+        languages=["nl"],
+    )
+    db.add(candidate)
+    db.flush()
+    assert index_records(db, "candidate", [candidate.id], DEFAULT_EMBEDDING_MODEL) == 1
+    return candidate
+
+
+@pytest.fixture
+def organisation(db: Session) -> Organisation:
+    organisation = Organisation(name="Match pools")
+    db.add(organisation)
+    db.flush()
+    for headline, summary, skills in PROFILES:
+        _candidate(db, organisation, headline, summary, skills)
+    return organisation
+
+
+@pytest.fixture
+def vacancy(db: Session, organisation: Organisation) -> Vacancy:
+    vacancy = Vacancy(
+        organisation_id=organisation.id,
+        title="Python-ontwikkelaar",
+        description="Je bouwt onze collectiewebsite in Python en Django.",
+        required_skills=["Python"],
+        nice_to_have_skills=["SQL"],
+        language="nl",
+    )
+    db.add(vacancy)
+    db.flush()
+    assert index_records(db, "vacancy", [vacancy.id], DEFAULT_EMBEDDING_MODEL) == 1
+    return vacancy
+
+
+def _ranking(db: Session, vacancy: Vacancy) -> list[tuple[Any, float]]:
+    ranked = service.matches_for_vacancy(db, vacancy, DEFAULT_EMBEDDING_MODEL, MatchFilters(), 0.0)
+    return [(item.owner.id, round(item.score, 6)) for item in ranked]
+
+
+def _searches_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> Sequence[object]:
+        raise AssertionError("the graphs were searched")
+
+    monkeypatch.setattr(service, "_dense", refuse)
+
+
+def _refreshes_asked(db: Session, vacancy: Vacancy) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(OutboxJob)
+            .where(
+                OutboxJob.task == pools.TASK,
+                OutboxJob.kwargs["vacancy_id"].astext == str(vacancy.id),
+            )
+        )
+        or 0
+    )
+
+
+def test_a_pool_ranks_as_the_searches_do_without_searching(
+    db: Session, vacancy: Vacancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searched = _ranking(db, vacancy)
+    assert len(searched) == len(PROFILES)
+    # Without a pool the request searched the graphs and asked for one.
+    assert _refreshes_asked(db, vacancy) == 1
+
+    found = service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert found == len(PROFILES)
+    pool = repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert pool is not None
+    assert pool.through_section == db.scalar(select(func.max(SectionEmbedding.id)))
+    assert list(pool.similarities) == sorted(pool.similarities, reverse=True)
+
+    _searches_refused(monkeypatch)
+    assert _ranking(db, vacancy) == searched
+    # A pool in use asks for nothing.
+    assert _refreshes_asked(db, vacancy) == 1
+
+
+def test_a_candidate_written_after_the_pool_is_matched_from_its_new_sections(
+    db: Session, organisation: Organisation, vacancy: Vacancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    newcomer = _candidate(
+        db,
+        organisation,
+        "Python-ontwikkelaar",
+        "Bouwt collectiewebsites in Python en Django.",
+        ["Python"],
+    )
+    with monkeypatch.context() as patched:
+        _searches_refused(patched)
+        pooled = _ranking(db, vacancy)
+    assert newcomer.id in [owner_id for owner_id, _ in pooled]
+    db.execute(delete(MatchPool).where(MatchPool.vacancy_id == vacancy.id))
+    assert _ranking(db, vacancy) == pooled
+
+
+def test_a_changed_vacancy_or_too_many_new_sections_are_searched_again(
+    db: Session, organisation: Organisation, vacancy: Vacancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
+    queries = service._text_queries(side)
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
+
+    _candidate(db, organisation, "Conservator", "Restaureert papier en perkament.", ["restauratie"])
+    monkeypatch.setattr(pools, "NEW_SECTIONS_CAP", 1)
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is None
+    monkeypatch.undo()
+
+    vacancy.description = "Je onderhoudt onze archiefsystemen in Java."
+    db.flush()
+    assert index_records(db, "vacancy", [vacancy.id], DEFAULT_EMBEDDING_MODEL) == 1
+    [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
+    changed = service._text_queries(side)
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, changed, 100) is None
+    # The request still answers, from the graphs, and asks for a refresh.
+    before = _refreshes_asked(db, vacancy)
+    assert len(_ranking(db, vacancy)) == len(PROFILES) + 1
+    assert _refreshes_asked(db, vacancy) == before + 1
+    # Not again from this process within a minute.
+    _ranking(db, vacancy)
+    assert _refreshes_asked(db, vacancy) == before + 1
+
+
+def test_a_refresh_with_nothing_new_keeps_the_pool_and_a_deleted_vacancy_takes_it_along(
+    db: Session, vacancy: Vacancy
+) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    first = repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert first is not None
+    computed = first.computed_at
+    assert service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL) == len(PROFILES)
+    db.refresh(first)
+    assert first.computed_at == computed
+
+    db.delete(vacancy)
+    db.flush()
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(MatchPool)) == 0
+    assert service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL) is None
+
+
+def test_section_writers_hold_the_lock_that_the_pool_waits_for(
+    db: Session, organisation: Organisation, engine: Engine
+) -> None:
+    """The test's transaction has written sections and not committed: another connection
+    cannot take the lock exclusively, so a pool found there would wait for these ids."""
+    with engine.connect() as other:
+        taken = other.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": SECTION_WRITES_LOCK}
+        ).scalar()
+        assert taken is False
+        # Shared with other writers.
+        shared = other.execute(
+            text("SELECT pg_try_advisory_xact_lock_shared(:key)"), {"key": SECTION_WRITES_LOCK}
+        ).scalar()
+        assert shared is True
+        other.rollback()
+    # In the writing transaction itself the lock is its own, and released at once after.
+    assert since.written_through(db) == db.scalar(select(func.max(SectionEmbedding.id)))
+    held = db.scalar(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock'"
+            " AND pid = pg_backend_pid()"
+        )
+    )
+    assert held == 0
