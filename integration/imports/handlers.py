@@ -21,7 +21,7 @@ from matching.candidates import repository as candidates_repository
 from matching.candidates import service as candidates
 from matching.candidates.schemas import CandidateCreate, CandidateUpdate
 from matching.indexing.service import index_many
-from matching.retrieval import announce
+from matching.retrieval import announce, pools
 from matching.vacancies import repository as vacancies_repository
 from matching.vacancies import service as vacancies
 from matching.vacancies.schemas import VacancyCreate, VacancyUpdate
@@ -94,6 +94,8 @@ def _write_employee(
 def _index(session: Session, records: Sequence[Candidate | Vacancy], model: str) -> None:
     index_many(session, records, model)
     opened = [r for r in records if isinstance(r, Vacancy)]
+    for vacancy in opened:
+        pools.request(session, vacancy)
     # One look per batch for a match.completed subscriber, not one per vacancy.
     if opened and subscribed(session, opened[0].organisation_id, "match.completed"):
         for vacancy in opened:

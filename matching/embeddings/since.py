@@ -66,7 +66,8 @@ def nearest_since(
     # count and the ranking both come from them, in one round trip.
     rows = session.execute(
         text(
-            "WITH recent AS MATERIALIZED (SELECT * FROM section_embeddings "  # noqa: S608
+            "WITH recent AS MATERIALIZED (SELECT organisation_id, owner_kind, owner_id, "  # noqa: S608
+            "section, model, embedding FROM section_embeddings "
             "WHERE id > :after ORDER BY id LIMIT :scan), "
             f"best AS (SELECT owner_id, {columns} FROM recent "
             f"WHERE {where_owned(model, owner_kind)} GROUP BY owner_id) "

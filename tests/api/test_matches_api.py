@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from matching.retrieval import announce
+from matching.retrieval import announce, pools, service
 from models import Event, OutboxJob
 from runtime.settings import Settings
 from tests.conftest import KeyMaker, bearer
@@ -323,3 +323,36 @@ def test_match_runs_announce_the_ranking(
     assert closed.status_code == 200
     assert_problem(client.post(f"/v1/vacancies/{vacancy}/match-runs", headers=admin), 409)
     assert len(queued()) == 2
+
+
+def test_a_vacancy_write_queues_its_match_pool_which_ranks_as_the_searches(
+    client: TestClient,
+    admin: Headers,
+    people: dict[str, str],
+    vacancy: str,
+    db: Session,
+    settings: Settings,
+) -> None:
+    def queued() -> list[dict[str, Any]]:
+        jobs = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == pools.TASK))
+        return [kwargs for kwargs in jobs if kwargs["vacancy_id"] == vacancy]
+
+    assert queued() == [{"vacancy_id": vacancy}]
+    path = f"/v1/vacancies/{vacancy}/matches"
+    searched = get_matches(client, admin, path).json()
+    # No pool yet: the request searched the graphs, and asked for the pool once more.
+    assert len(queued()) == 2
+    # What the worker does with the job; the page served from the pool is the same.
+    assert service.refresh_pool(db, UUID(vacancy), settings.embedding_model) == len(people)
+    assert get_matches(client, admin, path).json()["data"] == searched["data"]
+    assert len(queued()) == 2
+
+    # A candidate deleted after the pool was found is not served from it.
+    assert client.delete(f"/v1/candidates/{people['dev']}", headers=admin).status_code == 204
+    assert people["dev"] not in ranked_ids(get_matches(client, admin, path).json())
+    # A change of the vacancy queues the pool again.
+    changed = client.patch(
+        f"/v1/vacancies/{vacancy}", json={"title": "Data engineer"}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    assert len(queued()) == 3

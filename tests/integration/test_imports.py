@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from integration.imports import runner
-from models import Candidate, Employee, Event, ImportRow, Vacancy
+from matching.retrieval import pools
+from models import Candidate, Employee, Event, ImportRow, OutboxJob, Vacancy
 from tests.conftest import DEFAULT_MODEL, KeyMaker, bearer
 from tests.integration.test_formats import JOB_POSTING, JSON_RESUME
 
@@ -123,6 +124,9 @@ def test_csv_vacancies_with_nested_and_list_columns(
     assert vacancy.location_city == "Leiden"
     assert float(vacancy.salary_min or 0) == 3000
     assert vacancy.remote is True
+    # Indexed in its batch, and its match pool queued for the worker.
+    refreshes = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == pools.TASK)).all()
+    assert refreshes == [{"vacancy_id": str(vacancy.id)}]
 
 
 def test_files_that_cannot_be_read_store_nothing(
