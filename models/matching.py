@@ -121,4 +121,8 @@ class MatchPool(Base):
     queries: Mapped[bytes] = mapped_column(LargeBinary)
     owner_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
     similarities: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    # The lexical channel's ranking of those candidates (``ts_rank``, best first), where the
+    # table was large enough for it to rank the dense channel's owners only.
+    lexical_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
+    lexical_scores: Mapped[list[float] | None] = mapped_column(ARRAY(REAL))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -34,6 +35,14 @@ def written_through(session: Session) -> int:
     return int(highest or 0)
 
 
+class Since(NamedTuple):
+    """What was written after a section id: for each query the best owners among those whose
+    sections were written since, and all of those owners."""
+
+    found: Found
+    owners: frozenset[uuid.UUID]
+
+
 def nearest_since(
     session: Session,
     organisation_id: uuid.UUID,
@@ -44,13 +53,13 @@ def nearest_since(
     *,
     limit: int,
     cap: int,
-) -> Found | None:
+) -> Since | None:
     """For each query, the best ``limit`` owners among those with sections written after
-    section ``after`` (as ``store.nearest_owners_within``: each at its best section, exact);
-    None when more than ``cap`` section rows of any owner were written since, where reading
-    them would cost more than searching the graphs."""
+    section ``after`` (as ``store.nearest_owners_within``: each at its best section, exact),
+    and every such owner; None when more than ``cap`` section rows of any owner were written
+    since, where reading them would cost more than searching the graphs."""
     if not queries:
-        return []
+        return Since([], frozenset())
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::vector({dimension})"
     columns = ", ".join(
@@ -62,6 +71,8 @@ def nearest_since(
         f"ORDER BY s{i} DESC, owner_id LIMIT :k)"
         for i in range(len(queries))
     )
+    # Every owner once more, as query -1: the caller replaces what it knew of them.
+    ranked += " UNION ALL (SELECT -1, owner_id, NULL FROM best)"
     # The newest rows in id order up to the cap, read once through the primary key; the
     # count and the ranking both come from them, in one round trip.
     rows = session.execute(
@@ -86,7 +97,12 @@ def nearest_since(
     if not rows or rows[0][0] > cap:
         return None
     out: Found = [[] for _ in queries]
+    owners: set[uuid.UUID] = set()
     for _, i, owner_id, similarity in rows:
-        if owner_id is not None:
+        if owner_id is None:
+            continue
+        if i < 0:
+            owners.add(owner_id)
+        else:
             out[i].append((owner_id, float(similarity)))
-    return out
+    return Since(out, frozenset(owners))

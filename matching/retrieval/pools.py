@@ -13,10 +13,12 @@ the model, when the vacancy's own sections changed (their digest differs), or wh
 ``NEW_SECTIONS_CAP`` section rows were written since. Filtered matches always search: their
 filters are applied while walking the graphs, or the owners that pass are scanned exactly.
 
-What a pool holds until its refresh: a candidate whose sections were rewritten keeps the
-similarity it was found with beside those of its new sections (the higher counts); a deleted
-one is dropped when the pool's owners are loaded. Either way every owner in the pool is
-scored from its current profile.
+The pool also keeps the lexical channel's ranking of its candidates (``ts_rank`` within the
+dense channel's owners, as a request on a table of ``LEXICAL_OWN_SEARCH_ROWS`` or more
+ranks them), so that a request from a pool ranks only the candidates written since. A
+candidate written since counts by its new sections and its new text only; a deleted one is
+dropped when the pool's owners are loaded; every owner in the pool is scored from its
+current profile.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -55,16 +58,30 @@ def queries_digest(model: str, queries: Sequence[StoredSection]) -> bytes:
     return digest.digest()
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """A vacancy's pool as a request uses it."""
+
+    # Owners by best similarity, the newer sections' owners merged in.
+    dense: list[tuple[uuid.UUID, float]]
+    # The stored lexical ranking (owner, ``ts_rank``), None where none was stored; of
+    # ``newer`` owners it no longer tells anything.
+    lexical: list[tuple[uuid.UUID, float]] | None
+    # Owners with sections written since the pool was found.
+    newer: frozenset[uuid.UUID]
+
+
 def nearest(
     session: Session,
     vacancy: Vacancy,
     model: str,
     queries: Sequence[StoredSection],
     limit: int,
-) -> list[tuple[uuid.UUID, float]] | None:
-    """The vacancy's pool with the owners of sections written since merged in, best
-    similarity first; as long as the pool, or as the graph searches' answer can be (``limit``
-    per query) where that is longer. None when the pool is missing or out of date."""
+) -> Pooled | None:
+    """The vacancy's pool with the owners of sections written since merged in (by their new
+    sections only), best similarity first; as long as the pool, or as the graph searches'
+    answer can be (``limit`` per query) where that is longer. None when the pool is missing
+    or out of date."""
     pool = repository.match_pool(session, vacancy.id, model)
     if pool is None or pool.queries != queries_digest(model, queries):
         return None
@@ -80,12 +97,21 @@ def nearest(
     )
     if newer is None:
         return None
-    best = dict(zip(pool.owner_ids, pool.similarities, strict=True))
-    for hits in newer:
+    best = {
+        owner_id: similarity
+        for owner_id, similarity in zip(pool.owner_ids, pool.similarities, strict=True)
+        if owner_id not in newer.owners
+    }
+    for hits in newer.found:
         for owner_id, similarity in hits:
             best[owner_id] = max(best.get(owner_id, -1.0), similarity)
     ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-    return ranked[: max(len(pool.owner_ids), limit * len(queries))]
+    lexical = (
+        None
+        if pool.lexical_ids is None or pool.lexical_scores is None
+        else list(zip(pool.lexical_ids, pool.lexical_scores, strict=True))
+    )
+    return Pooled(ranked[: max(len(pool.owner_ids), limit * len(queries))], lexical, newer.owners)
 
 
 def request(session: Session, vacancy: Vacancy, *, now: float | None = None) -> bool:

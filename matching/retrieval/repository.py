@@ -127,7 +127,22 @@ def lexical(
     within: Sequence[uuid.UUID] | None = None,
 ) -> list[uuid.UUID]:
     """Owners matching words of ``text``, best ``ts_rank`` first; with ``within``, only
-    those owners are ranked (an index lookup by id, however common the words).
+    those owners are ranked (an index lookup by id, however common the words)."""
+    found = lexical_scored(session, model, organisation_id, text, language, filters, limit, within)
+    return [owner_id for owner_id, _ in found]
+
+
+def lexical_scored(
+    session: Session,
+    model: Owner,
+    organisation_id: uuid.UUID,
+    text: str,
+    language: str | None,
+    filters: MatchFilters,
+    limit: int,
+    within: Sequence[uuid.UUID] | None = None,
+) -> list[tuple[uuid.UUID, float]]:
+    """``lexical`` with each owner's ``ts_rank``.
 
     ``ts_rank`` (how often the words occur), not ``ts_rank_cd`` (how close together): the
     query is an OR of 30-40 words, for which every occurrence is a cover of its own, and
@@ -143,7 +158,7 @@ def lexical(
     rank = func.ts_rank(model.search_document, query)
     restrict = _among(model, within) if within is not None else true()
     rows = session.execute(
-        select(model.id)
+        select(model.id, rank)
         .where(
             model.organisation_id == organisation_id,
             restrict,
@@ -152,8 +167,8 @@ def lexical(
         )
         .order_by(rank.desc(), model.id)
         .limit(limit)
-    ).scalars()
-    return list(rows)
+    ).all()
+    return [(owner_id, float(score)) for owner_id, score in rows]
 
 
 class Filtered(NamedTuple):
@@ -233,6 +248,7 @@ def save_match_pool(
     through_section: int,
     queries: bytes,
     ranking: Sequence[tuple[uuid.UUID, float]],
+    lexical: Sequence[tuple[uuid.UUID, float]] | None,
 ) -> None:
     """Store (or replace) the vacancy's pool, in one statement: two refreshes of the same
     vacancy at once leave the later one's."""
@@ -243,6 +259,8 @@ def save_match_pool(
         "queries": queries,
         "owner_ids": [owner_id for owner_id, _ in ranking],
         "similarities": [similarity for _, similarity in ranking],
+        "lexical_ids": None if lexical is None else [owner_id for owner_id, _ in lexical],
+        "lexical_scores": None if lexical is None else [score for _, score in lexical],
         "computed_at": utcnow(),
     }
     statement = pg_insert(MatchPool).values(**values)

@@ -126,10 +126,12 @@ def _generate(
     lexical_text: str,
     language: str | None,
     filters: MatchFilters,
-    pooled: Sequence[tuple[uuid.UUID, float]] | None = None,
+    pooled: pools.Pooled | None = None,
 ) -> list[uuid.UUID]:
     """The owners to score: the dense channel (``pooled`` where given and no filter is set,
-    else the graph searches or an exact scan) fused with the lexical one."""
+    else the graph searches or an exact scan) fused with the lexical one (from the pool too,
+    where it holds one and the table is large enough for the channel to rank the dense
+    channel's owners only)."""
     owner_kind = "candidate" if owner is Candidate else "vacancy"
     rows = terms.table_rows(session, owner.__tablename__)
     within: str | None = None
@@ -144,15 +146,22 @@ def _generate(
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)
     text_queries = [q for q in queries if q.section != "skill"]
+    if pooled is not None and (within is not None or in_index is not None):
+        pooled = None
     ranked = (
-        pooled
-        if pooled is not None and within is None and in_index is None
+        pooled.dense
+        if pooled is not None
         else _dense(
             session, organisation_id, owner_kind, model, text_queries, within, in_index, rows
         )
     )
     dense = [owner_id for owner_id, _ in ranked]
     large = rows >= LEXICAL_OWN_SEARCH_ROWS
+    if pooled is not None and pooled.lexical is not None and large:
+        stored = _pooled_lexical(
+            session, owner, organisation_id, lexical_text, language, pooled, pooled.lexical, dense
+        )
+        return _fuse([dense, stored])
     lexical = repository.lexical(
         session,
         owner,
@@ -164,6 +173,38 @@ def _generate(
         within=dense if large else None,
     )
     return _fuse([dense, lexical])
+
+
+def _pooled_lexical(
+    session: Session,
+    owner: repository.Owner,
+    organisation_id: uuid.UUID,
+    lexical_text: str,
+    language: str | None,
+    pooled: pools.Pooled,
+    stored: Sequence[tuple[uuid.UUID, float]],
+    dense: Sequence[uuid.UUID],
+) -> list[uuid.UUID]:
+    """What the lexical channel would rank within ``dense``: the pool's stored scores, and
+    the owners written since ranked afresh (one statement, only when there are any)."""
+    among = set(dense)
+    scores = {o: s for o, s in stored if o in among and o not in pooled.newer}
+    fresh = [owner_id for owner_id in dense if owner_id in pooled.newer]
+    if fresh:
+        scores.update(
+            repository.lexical_scored(
+                session,
+                owner,
+                organisation_id,
+                lexical_text,
+                language,
+                MatchFilters(),
+                w.LEXICAL_LIMIT,
+                within=fresh,
+            )
+        )
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [owner_id for owner_id, _ in ranked[: w.LEXICAL_LIMIT]]
 
 
 def _rank(
@@ -267,7 +308,23 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
         return len(stored.owner_ids)
     rows = terms.table_rows(session, Candidate.__tablename__)
     ranked = _dense(session, vacancy.organisation_id, "candidate", name, queries, None, None, rows)
-    repository.save_match_pool(session, vacancy.id, name, through, digest, ranked)
+    # Every lexical match among them, not only the best LEXICAL_LIMIT: a request drops the
+    # owners written since and ranks them afresh, and the next ones then move up.
+    lexical = (
+        repository.lexical_scored(
+            session,
+            Candidate,
+            vacancy.organisation_id,
+            _lexical_text(side, vacancy.title),
+            vacancy.language,
+            MatchFilters(),
+            len(ranked),
+            within=[owner_id for owner_id, _ in ranked],
+        )
+        if rows >= LEXICAL_OWN_SEARCH_ROWS
+        else None
+    )
+    repository.save_match_pool(session, vacancy.id, name, through, digest, ranked, lexical)
     return len(ranked)
 
 

@@ -211,3 +211,69 @@ def test_section_writers_hold_the_lock_that_the_pool_waits_for(
         )
     )
     assert held == 0
+
+
+def test_on_a_large_table_the_pool_also_holds_the_word_ranking(
+    db: Session, organisation: Organisation, vacancy: Vacancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``LEXICAL_OWN_SEARCH_ROWS`` the lexical channel ranks the dense channel's owners
+    only; the pool keeps that ranking, and a request ranks only owners written since."""
+    # Every size counts as large, even an unanalysed table's (reltuples -1).
+    monkeypatch.setattr(service, "LEXICAL_OWN_SEARCH_ROWS", -1)
+    searched = _ranking(db, vacancy)
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    pool = repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert pool is not None
+    assert pool.lexical_ids
+    assert pool.lexical_scores
+    assert list(pool.lexical_scores) == sorted(pool.lexical_scores, reverse=True)
+
+    ranked_by_words: list[object] = []
+    scored = repository.lexical_scored
+
+    def spy(*args: Any, **kwargs: Any) -> list[tuple[Any, float]]:
+        ranked_by_words.append(kwargs.get("within"))
+        return scored(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(repository, "lexical_scored", spy)
+        _searches_refused(patched)
+        assert _ranking(db, vacancy) == searched
+        assert ranked_by_words == []
+        newcomer = _candidate(
+            db, organisation, "Python-ontwikkelaar", "Bouwt websites in Python.", ["Python"]
+        )
+        pooled = _ranking(db, vacancy)
+        assert ranked_by_words == [[newcomer.id]]
+    db.execute(delete(MatchPool).where(MatchPool.vacancy_id == vacancy.id))
+    assert _ranking(db, vacancy) == pooled
+
+
+def test_a_candidate_rewritten_after_the_pool_counts_by_its_new_sections(
+    db: Session, organisation: Organisation, vacancy: Vacancy
+) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    developer = db.scalars(
+        select(Candidate).where(
+            Candidate.organisation_id == organisation.id, Candidate.headline == "Python developer"
+        )
+    ).one()
+    [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
+    queries = service._text_queries(side)
+    before = pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100)
+    assert before is not None
+    assert developer.id not in before.newer
+
+    developer.headline = "Bakker"
+    developer.summary = "Bakt brood en banket in een ambachtelijke bakkerij."
+    developer.skills = ["bakken"]
+    db.flush()
+    assert index_records(db, "candidate", [developer.id], DEFAULT_EMBEDDING_MODEL) == 1
+    after = pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100)
+    assert after is not None
+    assert developer.id in after.newer
+    searched = service._dense(
+        db, organisation.id, "candidate", DEFAULT_EMBEDDING_MODEL, queries, None, None, 0.0
+    )
+    assert dict(after.dense)[developer.id] == pytest.approx(dict(searched)[developer.id], abs=1e-5)
+    assert dict(after.dense)[developer.id] < dict(before.dense)[developer.id]
