@@ -182,7 +182,7 @@ def test_a_refresh_with_nothing_new_keeps_the_pool_and_a_deleted_vacancy_takes_i
     db.delete(vacancy)
     db.flush()
     db.expire_all()
-    assert db.scalar(select(func.count()).select_from(MatchPool)) == 0
+    assert repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL) is None
     assert service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL) is None
 
 
