@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings import since
 from matching.embeddings.store import StoredSection
 from matching.retrieval import repository
+from matching.retrieval.schemas import MatchFilters
 from models import Vacancy
 from runtime.outbox import enqueue
 
@@ -112,6 +113,40 @@ def nearest(
         else list(zip(pool.lexical_ids, pool.lexical_scores, strict=True))
     )
     return Pooled(ranked[: max(len(pool.owner_ids), limit * len(queries))], lexical, newer.owners)
+
+
+def lexical_ranking(
+    session: Session,
+    owner: repository.Owner,
+    organisation_id: uuid.UUID,
+    text: str,
+    language: str | None,
+    pooled: Pooled,
+    dense: Sequence[uuid.UUID],
+    limit: int,
+) -> list[uuid.UUID]:
+    """What the lexical channel would rank within ``dense`` (``repository.lexical``): the
+    pool's stored scores, and the owners written since ranked afresh (one statement, only
+    when there are any)."""
+    among = set(dense)
+    stored = pooled.lexical or []
+    scores = {o: s for o, s in stored if o in among and o not in pooled.newer}
+    fresh = [owner_id for owner_id in dense if owner_id in pooled.newer]
+    if fresh:
+        scores.update(
+            repository.lexical_scored(
+                session,
+                owner,
+                organisation_id,
+                text,
+                language,
+                MatchFilters(),
+                limit,
+                within=fresh,
+            )
+        )
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [owner_id for owner_id, _ in ranked[:limit]]
 
 
 def request(session: Session, vacancy: Vacancy, *, now: float | None = None) -> bool:

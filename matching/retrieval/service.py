@@ -158,8 +158,8 @@ def _generate(
     dense = [owner_id for owner_id, _ in ranked]
     large = rows >= LEXICAL_OWN_SEARCH_ROWS
     if pooled is not None and pooled.lexical is not None and large:
-        stored = _pooled_lexical(
-            session, owner, organisation_id, lexical_text, language, pooled, pooled.lexical, dense
+        stored = pools.lexical_ranking(
+            session, owner, organisation_id, lexical_text, language, pooled, dense, w.LEXICAL_LIMIT
         )
         return _fuse([dense, stored])
     lexical = repository.lexical(
@@ -173,38 +173,6 @@ def _generate(
         within=dense if large else None,
     )
     return _fuse([dense, lexical])
-
-
-def _pooled_lexical(
-    session: Session,
-    owner: repository.Owner,
-    organisation_id: uuid.UUID,
-    lexical_text: str,
-    language: str | None,
-    pooled: pools.Pooled,
-    stored: Sequence[tuple[uuid.UUID, float]],
-    dense: Sequence[uuid.UUID],
-) -> list[uuid.UUID]:
-    """What the lexical channel would rank within ``dense``: the pool's stored scores, and
-    the owners written since ranked afresh (one statement, only when there are any)."""
-    among = set(dense)
-    scores = {o: s for o, s in stored if o in among and o not in pooled.newer}
-    fresh = [owner_id for owner_id in dense if owner_id in pooled.newer]
-    if fresh:
-        scores.update(
-            repository.lexical_scored(
-                session,
-                owner,
-                organisation_id,
-                lexical_text,
-                language,
-                MatchFilters(),
-                w.LEXICAL_LIMIT,
-                within=fresh,
-            )
-        )
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [owner_id for owner_id, _ in ranked[: w.LEXICAL_LIMIT]]
 
 
 def _rank(
