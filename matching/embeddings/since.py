@@ -19,7 +19,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from matching.embeddings.encoder import Vectors
-from matching.embeddings.store import SECTION_WRITES_LOCK, Found, where_owned
+from matching.embeddings.store import (
+    SECTION_WRITES_LOCK,
+    Found,
+    best_per_owner_sql,
+    where_owned,
+)
 
 
 def written_through(session: Session) -> int:
@@ -60,17 +65,7 @@ def nearest_since(
     since, where reading them would cost more than searching the graphs."""
     if not queries:
         return Since([], frozenset())
-    dimension = int(queries[0].shape[-1])
-    cast = f"embedding::vector({dimension})"
-    columns = ", ".join(
-        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
-        for i in range(len(queries))
-    )
-    ranked = " UNION ALL ".join(
-        f"(SELECT {i} AS q, owner_id, s{i} AS similarity FROM best "  # noqa: S608
-        f"ORDER BY s{i} DESC, owner_id LIMIT :k)"
-        for i in range(len(queries))
-    )
+    columns, ranked = best_per_owner_sql(queries)
     # Every owner once more, as query -1: the caller replaces what it knew of them.
     ranked += " UNION ALL (SELECT -1, owner_id, NULL FROM best)"
     # The newest rows in id order up to the cap, read once through the primary key; the

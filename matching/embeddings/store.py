@@ -647,6 +647,27 @@ def nearest_owners_within(
     return halves if halves is not None else scan(session, within)
 
 
+def best_per_owner_sql(queries: Sequence[Vectors]) -> tuple[str, str]:
+    """The SQL of an exact scan's two steps: the select list of each owner's best
+    similarity to every query (``s0``, ``s1``, ... over the scanned rows, grouped by owner),
+    and the best ``:k`` owners per query from a relation ``best`` of them, as rows
+    (q, owner_id, similarity). The best owners are picked in SQL: sending every owner's
+    similarities (1,465 rows for a 1.5 % filter at 100,000) and sorting them in Python cost
+    as much as the scan."""
+    dimension = int(queries[0].shape[-1])
+    cast = f"embedding::vector({dimension})"
+    columns = ", ".join(
+        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
+        for i in range(len(queries))
+    )
+    ranked = " UNION ALL ".join(
+        f"(SELECT {i} AS q, owner_id, s{i} AS similarity FROM best "  # noqa: S608
+        f"ORDER BY s{i} DESC, owner_id LIMIT :k)"
+        for i in range(len(queries))
+    )
+    return columns, ranked
+
+
 def _scan_within(
     executor: Session | Connection,
     within: str,
@@ -657,19 +678,7 @@ def _scan_within(
     queries: Sequence[Vectors],
     limit: int,
 ) -> list[list[tuple[uuid.UUID, float]]]:
-    dimension = int(queries[0].shape[-1])
-    cast = f"embedding::vector({dimension})"
-    columns = ", ".join(
-        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
-        for i in range(len(queries))
-    )
-    # The best ``limit`` owners per query are picked in SQL: sending every owner's
-    # similarities (1,465 rows for a 1.5 % filter at 100,000) and sorting them in Python
-    # cost as much as the scan.
-    ranked = " UNION ALL ".join(
-        f"(SELECT {i} AS q, owner_id, s{i} FROM best ORDER BY s{i} DESC, owner_id LIMIT :k)"  # noqa: S608
-        for i in range(len(queries))
-    )
+    columns, ranked = best_per_owner_sql(queries)
     rows = executor.execute(
         text(
             f"WITH best AS (SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608

@@ -86,6 +86,12 @@ def vacancy(client: TestClient, admin: Headers) -> str:
     return create(client, admin, "/v1/vacancies", PYTHON_VACANCY)
 
 
+def queued(db: Session, task: str, vacancy: str) -> list[dict[str, Any]]:
+    """The jobs of ``task`` queued for the vacancy (other tests' committed jobs aside)."""
+    jobs = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == task))
+    return [kwargs for kwargs in jobs if kwargs["vacancy_id"] == vacancy]
+
+
 def get_matches(client: TestClient, headers: Headers, path: str, **params: Any) -> Any:
     response = client.get(path, headers=headers, params=params)
     assert response.status_code == 200, response.text
@@ -285,16 +291,13 @@ def test_match_runs_announce_the_ranking(
     db: Session,
     settings: Settings,
 ) -> None:
-    def queued() -> list[dict[str, Any]]:
-        jobs = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == announce.TASK))
-        return [kwargs for kwargs in jobs if kwargs["vacancy_id"] == vacancy]
 
     # Nobody listens for match.completed yet: changes rank nothing in the background.
-    assert queued() == []
+    assert queued(db, announce.TASK, vacancy) == []
     run = client.post(f"/v1/vacancies/{vacancy}/match-runs", headers=admin)
     assert run.status_code == 202, run.text
     assert run.json() == {"vacancy_id": vacancy, "status": "queued", "event": "match.completed"}
-    assert queued() == [{"vacancy_id": vacancy}]
+    assert queued(db, announce.TASK, vacancy) == [{"vacancy_id": vacancy}]
 
     # What the worker does with the job: the event carries the ranking the API serves.
     assert announce.announce(db, UUID(vacancy), settings.embedding_model) == len(people)
@@ -317,12 +320,12 @@ def test_match_runs_announce_the_ranking(
     client.patch(
         f"/v1/vacancies/{vacancy}", json={"title": "Python developer (m/v)"}, headers=admin
     )
-    assert len(queued()) == 2
+    assert len(queued(db, announce.TASK, vacancy)) == 2
 
     closed = client.patch(f"/v1/vacancies/{vacancy}", json={"status": "closed"}, headers=admin)
     assert closed.status_code == 200
     assert_problem(client.post(f"/v1/vacancies/{vacancy}/match-runs", headers=admin), 409)
-    assert len(queued()) == 2
+    assert len(queued(db, announce.TASK, vacancy)) == 2
 
 
 def test_a_vacancy_write_queues_its_match_pool_which_ranks_as_the_searches(
@@ -333,19 +336,16 @@ def test_a_vacancy_write_queues_its_match_pool_which_ranks_as_the_searches(
     db: Session,
     settings: Settings,
 ) -> None:
-    def queued() -> list[dict[str, Any]]:
-        jobs = db.scalars(select(OutboxJob.kwargs).where(OutboxJob.task == pools.TASK))
-        return [kwargs for kwargs in jobs if kwargs["vacancy_id"] == vacancy]
 
-    assert queued() == [{"vacancy_id": vacancy}]
+    assert queued(db, pools.TASK, vacancy) == [{"vacancy_id": vacancy}]
     path = f"/v1/vacancies/{vacancy}/matches"
     searched = get_matches(client, admin, path).json()
     # No pool yet: the request searched the graphs, and asked for the pool once more.
-    assert len(queued()) == 2
+    assert len(queued(db, pools.TASK, vacancy)) == 2
     # What the worker does with the job; the page served from the pool is the same.
     assert service.refresh_pool(db, UUID(vacancy), settings.embedding_model) == len(people)
     assert get_matches(client, admin, path).json()["data"] == searched["data"]
-    assert len(queued()) == 2
+    assert len(queued(db, pools.TASK, vacancy)) == 2
 
     # A candidate deleted after the pool was found is not served from it.
     assert client.delete(f"/v1/candidates/{people['dev']}", headers=admin).status_code == 204
@@ -355,4 +355,4 @@ def test_a_vacancy_write_queues_its_match_pool_which_ranks_as_the_searches(
         f"/v1/vacancies/{vacancy}", json={"title": "Data engineer"}, headers=admin
     )
     assert changed.status_code == 200, changed.text
-    assert len(queued()) == 3
+    assert len(queued(db, pools.TASK, vacancy)) == 3
