@@ -6,7 +6,8 @@ sequence in the order rows are inserted, but a transaction may commit after anot
 took higher ids. So every transaction that writes sections holds a shared advisory lock from
 its first insert to its end (``store.insert_sections``), and ``written_through`` takes the
 same lock exclusively before it reads the highest id: the writers still running have ended
-by then, and any that starts later takes ids above it.
+by then, and any that starts later takes ids above it. The pool's job holds it to its end,
+tens of milliseconds of searches, during which section writers wait.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from matching.embeddings.store import (
 
 def written_through(session: Session) -> int:
     """The id up to which every section row is committed (or rolled back) now. Waits for
-    the transactions that are writing sections; holds the lock for a moment only."""
-    session.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SECTION_WRITES_LOCK})
-    try:
-        # A statement of its own: under READ COMMITTED it sees every writer that ended
-        # while this session waited for the lock.
-        highest = session.execute(text("SELECT max(id) FROM section_embeddings")).scalar()
-    finally:
-        session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SECTION_WRITES_LOCK})
+    the transactions that are writing sections, and holds new writers off until this
+    transaction ends: a lock held past the transaction (session level) would stay with the
+    pooled connection if a statement failed before it was released, and stop every writer."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SECTION_WRITES_LOCK})
+    # A statement of its own: under READ COMMITTED it sees every writer that ended while
+    # this transaction waited for the lock.
+    highest = session.execute(text("SELECT max(id) FROM section_embeddings")).scalar()
     return int(highest or 0)
 
 

@@ -24,6 +24,7 @@ current profile.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -48,6 +49,7 @@ NEW_SECTIONS_CAP = 5_000
 ASK_EVERY_S = 60.0
 _ASKED_MAX = 10_000
 _asked: OrderedDict[uuid.UUID, float] = OrderedDict()
+_asked_lock = threading.Lock()  # requests run in a thread pool
 
 
 def queries_digest(model: str, queries: Sequence[StoredSection]) -> bytes:
@@ -156,13 +158,14 @@ def request(session: Session, vacancy: Vacancy, *, now: float | None = None) -> 
     if vacancy.status != "open":
         return False
     if now is not None:
-        asked = _asked.get(vacancy.id)
-        if asked is not None and now - asked < ASK_EVERY_S:
-            return False
-        _asked[vacancy.id] = now
-        _asked.move_to_end(vacancy.id)
-        while len(_asked) > _ASKED_MAX:
-            _asked.popitem(last=False)
+        with _asked_lock:
+            asked = _asked.get(vacancy.id)
+            if asked is not None and now - asked < ASK_EVERY_S:
+                return False
+            _asked[vacancy.id] = now
+            _asked.move_to_end(vacancy.id)
+            while len(_asked) > _ASKED_MAX:
+                _asked.popitem(last=False)
     enqueue(session, TASK, vacancy_id=str(vacancy.id))
     return True
 

@@ -202,7 +202,8 @@ def test_section_writers_hold_the_lock_that_the_pool_waits_for(
         ).scalar()
         assert shared is True
         other.rollback()
-    # In the writing transaction itself the lock is its own, and released at once after.
+    # In the writing transaction itself the lock is its own; taken exclusively it holds new
+    # writers off until the transaction ends (the pool's job: its searches and its row).
     assert since.written_through(db) == db.scalar(select(func.max(SectionEmbedding.id)))
     held = db.scalar(
         text(
@@ -210,7 +211,13 @@ def test_section_writers_hold_the_lock_that_the_pool_waits_for(
             " AND pid = pg_backend_pid()"
         )
     )
-    assert held == 0
+    assert held == 1
+    with engine.connect() as other:
+        writer = other.execute(
+            text("SELECT pg_try_advisory_xact_lock_shared(:key)"), {"key": SECTION_WRITES_LOCK}
+        ).scalar()
+        assert writer is False
+        other.rollback()
 
 
 def test_on_a_large_table_the_pool_also_holds_the_word_ranking(
