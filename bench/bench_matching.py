@@ -46,37 +46,37 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
-from psycopg.types.json import Jsonb
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
-from bench.profiles import CandidatePayload, profile, vacancy
+from bench.bulk_rows import (
+    INSERT_CANDIDATE,
+    derive_rows,
+    memoised,
+    new_candidate,
+)
+from bench.profiles import profile, vacancy
 from bench.rows import Row, add_rows_argument, write_rows
 from matching.candidates import service as candidate_service
 from matching.candidates.schemas import CandidateCreate
 from matching.embeddings.encoder import Encoder, Vectors, load_encoder
-from matching.embeddings.sections import Section, candidate_sections, search_text
+from matching.embeddings.sections import candidate_sections
 from matching.embeddings.store import ensure_vector_index, index_names, nearest_owners
 from matching.embeddings.waypoints import ensure_waypoints
-from matching.extraction.extractor import Extractor, Mention
-from matching.extraction.pipeline import Lang
-from matching.indexing import service as indexing
 from matching.indexing.bulk import BATCH, index_records
 from matching.indexing.resources import MatchingResources, matching_resources
-from matching.indexing.service import ts_config
 from matching.taxonomy.loading import ensure_default_taxonomy
-from models import Candidate, SectionEmbedding
-from models.base import uuid7
+from models import SectionEmbedding
 from models.db import make_engine, make_session_factory, transaction
 from runtime.embedded import start_embedded_broker, start_embedded_postgres
 from runtime.migrate import upgrade_to_head
@@ -231,13 +231,17 @@ def libpq_url(url: str) -> str:
 
 def tune_postgres(engine: Engine, maintenance_work_mem: str) -> None:
     """HNSW builds are far faster when the graph fits in maintenance_work_mem; the default
-    (64MB) spills at a few hundred thousand vectors."""
+    (64MB) spills at a few hundred thousand vectors. The build's leader inserts too, so one
+    worker fewer than the cores keeps every core busy without a third process contending for
+    two: 150,000 section vectors built in 66 s with one worker, 72 s with two, 119 s with
+    none (2 cores, docs/benchmarks.md, 2026-12-06)."""
+    workers = max(1, (os.cpu_count() or 2) - 1)
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         connection.execute(
             text(f"ALTER SYSTEM SET maintenance_work_mem = '{maintenance_work_mem}'")
         )
-        connection.execute(text("ALTER SYSTEM SET max_parallel_maintenance_workers = 2"))
+        connection.execute(text(f"ALTER SYSTEM SET max_parallel_maintenance_workers = {workers}"))
         connection.execute(text("SELECT pg_reload_conf()"))
 
 
@@ -357,58 +361,6 @@ def raw_encode(
 # --- bulk load --------------------------------------------------------------------------
 
 
-@dataclass
-class Derived:
-    """What the indexing service derives from one profile, computed by its own planner."""
-
-    candidate: Candidate
-    mentions: list[tuple[str, Any]]
-    sections: list[Section]
-    search: str
-
-
-def derive(resources: MatchingResources, candidate: Candidate) -> Derived:
-    # The service's own planning step (private on purpose), so bulk rows hold exactly the
-    # sections, mentions and search text index_many would have written.
-    plan = indexing._plan_candidate(resources, candidate)
-    return Derived(candidate, plan.mentions, plan.sections, search_text(plan.searchable))
-
-
-def new_candidate(organisation_id: uuid.UUID, payload: CandidatePayload) -> Candidate:
-    data = CandidateCreate.model_validate(payload)
-    values = {key: getattr(data, key) for key in CandidateCreate.model_fields}
-    columns = candidate_service._columns(values)
-    return Candidate(id=uuid7(), organisation_id=organisation_id, **columns)
-
-
-CANDIDATE_COLUMNS = (
-    "id organisation_id external_id name email phone headline summary language skills "
-    "languages remote experience education profiles location_city location_country location_lat "
-    "location_lon consent_given_at consent_purpose consent_retention_until indexed_at "
-    "indexed_model"
-).split()
-INSERT_CANDIDATE = (
-    f"INSERT INTO candidates ({', '.join(CANDIDATE_COLUMNS)}, search_document) VALUES "  # noqa: S608
-    f"({', '.join(['%s'] * len(CANDIDATE_COLUMNS))}, "
-    "to_tsvector(%s::regconfig, %s) || to_tsvector('simple'::regconfig, %s))"
-)
-
-
-def candidate_row(derived: Derived, model: str, now: datetime) -> tuple[Any, ...]:
-    c = derived.candidate
-    values: dict[str, Any] = {name: getattr(c, name, None) for name in CANDIDATE_COLUMNS}
-    values |= {
-        "experience": Jsonb(c.experience),
-        "education": Jsonb(c.education),
-        "profiles": Jsonb(c.profiles or []),
-        "remote": bool(c.remote),
-        "indexed_at": now,
-        "indexed_model": model,
-    }
-    config = ts_config(c.language)
-    return (*(values[name] for name in CANDIDATE_COLUMNS), config, derived.search, derived.search)
-
-
 class VectorCache:
     def __init__(self, encoder: Encoder) -> None:
         self.encoder = encoder
@@ -431,20 +383,6 @@ class VectorCache:
         return [self.short.get(t, chunk.get(t)) for t in texts]  # type: ignore[misc]
 
 
-class MemoExtractor:
-    """The concept extractor with its answer kept per text (bulk loads only)."""
-
-    def __init__(self, extractor: Extractor) -> None:
-        self._extractor = extractor
-        self._seen: dict[tuple[str, Lang | None], list[Mention]] = {}
-
-    def extract(self, text: str, lang: Lang | None = None) -> list[Mention]:
-        found = self._seen.get((text, lang))
-        if found is None:
-            found = self._seen[(text, lang)] = list(self._extractor.extract(text, lang))
-        return list(found)
-
-
 def bulk_load(
     url: str,
     engine: Engine,
@@ -458,16 +396,16 @@ def bulk_load(
 ) -> Bulk:
     result = Bulk()
     cache = VectorCache(resources.encoder)
-    # Generated profiles repeat their texts (titles, skills, stock sentences): each distinct
-    # text is read by the extractor once, as the encoder sees each distinct text once.
-    # The planner only calls extract(), which MemoExtractor has.
-    resources = replace(resources, extractor=cast(Extractor, MemoExtractor(resources.extractor)))
     # The index is rebuilt once after loading: one build is far cheaper than a graph insert
     # per row, and it is what an operator would do for an initial import.
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for name in index_names(model, "candidate"):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    # Derived here, one chunk at a time: deriving in a second process beside the encoder
+    # measured slower on 2 cores (82 against 70 s for 20,000 profiles), since the encoder
+    # already keeps both cores busy (docs/benchmarks.md, 2026-12-06).
+    derivable = memoised(resources)
     with psycopg.connect(libpq_url(url)) as conn:
         register_vector(conn)
         began = time.perf_counter()
@@ -477,21 +415,15 @@ def bulk_load(
                 result.stopped_early = True
                 log(f"  bulk: deadline reached after {done} profiles; stopping the load here")
                 break
-            size = min(args.bulk_chunk, count - done)
             t0 = time.perf_counter()
-            derived = [
-                derive(resources, new_candidate(organisation_id, profile(i, args.seed)))
-                for i in range(start + done, start + done + size)
-            ]
+            size = min(args.bulk_chunk, count - done)
+            rows = derive_rows(derivable, organisation_id, model, args.seed, start + done, size)
             t1 = time.perf_counter()
-            texts = [s.text for d in derived for s in d.sections]
+            texts = [section[3] for section in rows.sections]
             vectors = cache.vectors(texts)
             t2 = time.perf_counter()
-            now = datetime.now(UTC)
             with conn.cursor() as cursor:
-                cursor.executemany(
-                    INSERT_CANDIDATE, [candidate_row(d, model, now) for d in derived]
-                )
+                cursor.executemany(INSERT_CANDIDATE, rows.candidates)
                 with cursor.copy(
                     "COPY section_embeddings (organisation_id, owner_kind, owner_id, section, "
                     "position, text, model, embedding) FROM STDIN (FORMAT BINARY)"
@@ -499,50 +431,34 @@ def bulk_load(
                     copy.set_types(
                         ["uuid", "text", "uuid", "text", "int4", "text", "text", "vector"]
                     )
-                    rows = iter(vectors)
-                    for d in derived:
-                        for s in d.sections:
-                            copy.write_row(
-                                (
-                                    organisation_id,
-                                    "candidate",
-                                    d.candidate.id,
-                                    s.name,
-                                    s.position,
-                                    s.text,
-                                    model,
-                                    next(rows),
-                                )
+                    for (owner, name, position, text_), vector in zip(
+                        rows.sections, vectors, strict=True
+                    ):
+                        copy.write_row(
+                            (
+                                organisation_id,
+                                "candidate",
+                                owner,
+                                name,
+                                position,
+                                text_,
+                                model,
+                                vector,
                             )
+                        )
                 with cursor.copy(
                     "COPY concept_mentions (organisation_id, owner_kind, owner_id, uri, kind, "
                     'label, field, text, evidence, start, "end", confidence) FROM STDIN'
                 ) as copy:
-                    for d in derived:
-                        for name, m in d.mentions:
-                            copy.write_row(
-                                (
-                                    organisation_id,
-                                    "candidate",
-                                    d.candidate.id,
-                                    m.uri,
-                                    m.kind,
-                                    m.label,
-                                    name,
-                                    m.text,
-                                    m.evidence,
-                                    m.start,
-                                    m.end,
-                                    1.0,
-                                )
-                            )
+                    for mention in rows.mentions:
+                        copy.write_row((organisation_id, "candidate", *mention))
             conn.commit()
             t3 = time.perf_counter()
             result.extract_seconds += t1 - t0
             result.encode_seconds += t2 - t1
             result.write_seconds += t3 - t2
             result.sections += len(texts)
-            done += size
+            done += len(rows.candidates)
             elapsed = time.perf_counter() - began
             log(
                 f"  bulk: {done}/{count} profiles, {done / elapsed:.1f}/s "
@@ -594,6 +510,34 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 600)
             pass
         time.sleep(0.5)
     raise SystemExit(f"{url} did not come up")
+
+
+def start_service(
+    tmp: Path, database_url: str, broker_url: str, model: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``talentmesh serve --no-worker`` on the benchmark database; returns it and its URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
+    env |= {
+        "TALENTMESH_DATABASE_URL": database_url,
+        "TALENTMESH_BROKER_URL": broker_url,
+        "TALENTMESH_DATA_DIR": str(tmp / "service"),
+        "TALENTMESH_PORT": str(port),
+        "TALENTMESH_LOG_LEVEL": "WARNING",
+        "TALENTMESH_EMBEDDING_MODEL": model,
+        "HF_HUB_OFFLINE": "1",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "serve", "--no-worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "service.log").open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(f"{base}/health", service)
+    log(f"talentmesh serve --no-worker ready on {base}")
+    return service, base
 
 
 def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
@@ -888,27 +832,9 @@ def main() -> None:
         ensure_waypoints(engine, encoder)
         log(f"database, taxonomy, encoder, extractor ready in {time.perf_counter() - began:.0f} s")
 
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
-        env |= {
-            "TALENTMESH_DATABASE_URL": postgres.url,
-            "TALENTMESH_BROKER_URL": broker.url,
-            "TALENTMESH_DATA_DIR": str(tmp / "service"),
-            "TALENTMESH_PORT": str(port),
-            "TALENTMESH_LOG_LEVEL": "WARNING",
-            "TALENTMESH_EMBEDDING_MODEL": args.model,
-            "HF_HUB_OFFLINE": "1",
-        }
-        service = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "serve", "--no-worker"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "service.log").open("wb"),
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/health", service)
-        log(f"talentmesh serve --no-worker ready on {base}")
+        base = ""
+        if not args.load_only:  # a load needs no service: it writes through its own path
+            service, base = start_service(tmp, postgres.url, broker.url, args.model)
 
         # With --data-dir of an earlier run, go on from the profiles it loaded (profile i is
         # the same in every run, and runs load indices in order) and reuse its vacancies.
