@@ -85,12 +85,15 @@ from matching.embeddings.store import (
     INDEXED_SECTIONS,
     ROWS_PER_OWNER,
     OwnerFilter,
+    best_per_owner_sql,
     ef_search_for,
     index_name,
     index_names,
     index_predicate,
     scan_tuples_for,
+    where_owned,
 )
+from matching.retrieval.pools import ef_search as pool_ef_search
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
 from matching.retrieval.service import exact_scan_cap, refresh_pool
@@ -233,6 +236,49 @@ def recall_at(
     return plain, min(good, len(owners)) / len(owners)
 
 
+# Exact searches timed one by one for the reference row; every query's exact top k comes
+# from one scan of the sections (exact_truths).
+EXACT_TIMED_QUERIES = 5
+
+
+def exact_truths(
+    engine: Engine,
+    organisation_id: uuid.UUID,
+    model: str,
+    queries: Sequence[Vectors],
+    k: int,
+    within: Sequence[uuid.UUID] | None,
+) -> list[list[tuple[uuid.UUID, float]]]:
+    """Every query's exact top ``k`` owners by their best indexed section, from one scan of
+    the section table with the service's exact-scan SQL (``store.best_per_owner_sql``): at
+    100,000 profiles, 60 queries one by one took 45 s, each a scan of every section."""
+    if not queries:
+        return []
+    columns, ranked = best_per_owner_sql(queries)
+    restrict = "AND owner_id = ANY(:ids) " if within is not None else ""
+    with engine.connect() as connection:
+        # One group per owner, a similarity per query in each: hashed in memory, not sorted
+        # on disk with every vector.
+        connection.execute(text("SET LOCAL work_mem = '512MB'"))
+        found = connection.execute(
+            text(
+                f"WITH best AS (SELECT owner_id, {columns} FROM section_embeddings "  # noqa: S608
+                f"WHERE {where_owned(model, 'candidate')} {restrict}GROUP BY owner_id) {ranked}"
+            ),
+            {
+                "org": organisation_id,
+                "k": k,
+                "ids": list(within or []),
+                **{f"q{i}": str(query.tolist()) for i, query in enumerate(queries)},
+            },
+        ).all()
+        connection.rollback()
+    truths: list[list[tuple[uuid.UUID, float]]] = [[] for _ in queries]
+    for i, owner_id, similarity in found:
+        truths[i].append((uuid.UUID(str(owner_id)), float(similarity)))
+    return truths
+
+
 def measure_recall(
     engine: Engine,
     organisation_id: uuid.UUID,
@@ -250,8 +296,10 @@ def measure_recall(
     the index searches (above the exact-scan cap), ``within`` the owners it selects."""
     queries = queries[:count] if count is not None else queries
     rows: list[Row] = []
+    # The reference timing: exact searches one query at a time, as the index searches are.
+    timed = queries[:EXACT_TIMED_QUERIES]
     began = time.perf_counter()
-    truths = [
+    for query in timed:
         nearest(
             engine,
             organisation_id,
@@ -264,10 +312,9 @@ def measure_recall(
             exact=True,
             within=within,
         )
-        for query in queries
-    ]
-    exact_ms = (time.perf_counter() - began) * 1000 / max(1, len(queries))
-    rows.append(_row(f"{label}: exact search ms per query ({len(queries)} queries)", exact_ms))
+    exact_ms = (time.perf_counter() - began) * 1000 / max(1, len(timed))
+    rows.append(_row(f"{label}: exact search ms per query ({len(timed)} queries)", exact_ms))
+    truths = exact_truths(engine, organisation_id, model, queries, k, within)
     for target in targets:
         for mode in MODES:
             for ef in ef_values:
@@ -609,7 +656,7 @@ def run(
         log(f"organisation {organisation!r}: {count} candidates")
         rows.append(_row("candidates", float(count)))
         # The service's own setting for a table of this size is always among those measured.
-        ef_values = sorted({*ef_values, ef_search_for(count)})
+        ef_values = sorted({*ef_values, ef_search_for(count), pool_ef_search(count)})
         owners = filtered_owners(engine, organisation_id, filter_city)
         rows.append(_row(f"candidates in {filter_city} (filter)", float(len(owners)), count))
         dimension = load_encoder(model).dimension
@@ -688,7 +735,9 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
     filtered = next((r.figure for r in rows if r.stage.endswith("(filter)")), 0.0)
     p95_bar = 50.0 if candidates <= 100_000 else 150.0
     cap = exact_scan_cap(candidates)
-    service = f"{INDEX_TYPE} (service) relaxed_order ef_search={ef_search_for(candidates)}"
+    service = f"{INDEX_TYPE} (service) relaxed_order ef_search="
+    searched = f"{service}{ef_search_for(candidates)} "
+    pooled = f"{service}{pool_ef_search(candidates)} "
     chosen: list[SuiteRow] = [SuiteRow("matching", "candidates", candidates, "")]
     for row in rows:
         label = row.stage
@@ -709,19 +758,26 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
                     better="lower",
                 )
             )
-        elif service in label and "recall" in label:
-            # A filter that leaves at most exact_scan_cap owners is searched exactly by the
-            # service: the index's recall under it is shown, but the bar is on the path taken.
-            exact_path = not label.startswith("unfiltered") and filtered <= cap
+        elif (searched in label or pooled in label) and "recall" in label:
+            # Unfiltered matches come from pools, found at the pool's depth; a request without
+            # its pool searches at the request's (shown). A filter that leaves at most
+            # exact_scan_cap owners is searched exactly: the index's recall under it is shown,
+            # but the bar is on the path taken.
+            unfiltered = label.startswith("unfiltered")
+            exact_path = not unfiltered and filtered <= cap
+            note = "the service scans these owners exactly" if exact_path else ""
+            if unfiltered and pooled != searched:
+                note = "match pools" if pooled in label else "a request without its pool"
+            served = pooled in label if unfiltered else searched in label
             chosen.append(
                 SuiteRow(
                     "matching",
                     label,
                     row.figure,
                     "",
-                    bar=None if exact_path else 0.95,
+                    bar=0.95 if served and not exact_path else None,
                     bar_on="value",
-                    note="the service scans these owners exactly" if exact_path else "",
+                    note=note,
                 )
             )
         elif "exact search ms per query" in label and not label.startswith("unfiltered"):

@@ -8,6 +8,7 @@ text, and therefore the same vectors, mentions and scores.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -56,10 +57,17 @@ _PARTICLES = frozenset(
 
 
 def _name_pattern(names: Iterable[str | None]) -> re.Pattern[str] | None:
+    return _pattern_for(tuple(name for name in names if name))
+
+
+# A profile's dozen fields are neutralised with the same name, so its pattern is built once
+# rather than per field. Bounded like ``re``'s own cache of compiled patterns (512), which
+# keeps these patterns, names and all, anyway.
+@functools.lru_cache(maxsize=64)
+def _pattern_for(names: tuple[str, ...]) -> re.Pattern[str] | None:
     parts = {
         part
         for name in names
-        if name
         for part in re.findall(r"[^\W\d_][\w'-]*", name)
         if len(part) > 1 and part.casefold() not in _PARTICLES
     }

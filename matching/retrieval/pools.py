@@ -4,9 +4,10 @@ The dense channel of a match is twelve graph searches (a vacancy's three text se
 each of the four candidate graphs): 30-40 of the 55-65 ms a request took at 100,000
 profiles on the 2-core machine (docs/benchmarks.md, 2026-12-06). The candidates nearest to a
 vacancy change only when it or a candidate is written, so a background job finds them once,
-with the same searches (``service.refresh_pool``), and stores them with the id up to which
-every section was committed then (``since.written_through``). A request reads the pool and
-scans exactly the sections written since (``since.nearest_since``).
+with the same searches looking further (``ef_search``; ``service.refresh_pool``), and
+stores them with the id up to which every section was committed then
+(``since.written_through``). A request reads the pool and scans exactly the sections
+written since (``since.nearest_since``).
 
 A request searches the graphs as before, and asks for a refresh, when there is no pool for
 the model, when the vacancy's own sections changed (their digest differs), or when more than
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from matching.embeddings import since
-from matching.embeddings.store import StoredSection
+from matching.embeddings.store import StoredSection, ef_search_for
 from matching.retrieval import repository
 from matching.retrieval.schemas import MatchFilters
 from models import Vacancy
@@ -44,12 +45,24 @@ TASK = "matching.refresh_pool"
 # Above this many section rows written since a pool was found, reading them costs more than
 # the graph searches (an exact scan took 7 us per owner at 100,000 profiles).
 NEW_SECTIONS_CAP = 5_000
+# Off the request path, a pool's searches look further than a request's: POOL_EF_FACTOR times
+# its ef_search, up to pgvector's limit. At 100,000 profiles, recall@20 of the searches was
+# 0.935 at a request's 100 and 0.967 at 400 on one build of the graphs, 0.958 and 0.963 on
+# another (docs/benchmarks.md, 2026-12-06, mid-morning): a request's depth met 0.95 on
+# some builds only. Finding a pool took 29 ms at 100 and 46 ms at 400 (63 and 82 ms cold).
+POOL_EF_FACTOR = 4
+EF_SEARCH_LIMIT = 1_000  # pgvector's largest hnsw.ef_search
 # A request that finds a pool out of date asks for a refresh at most this often per
 # vacancy and process: until the job has run, every request would ask again.
 ASK_EVERY_S = 60.0
 _ASKED_MAX = 10_000
 _asked: OrderedDict[uuid.UUID, float] = OrderedDict()
 _asked_lock = threading.Lock()  # requests run in a thread pool
+
+
+def ef_search(table_rows: float) -> int:
+    """The ``ef_search`` a pool is found with, for a table of this many owners."""
+    return min(EF_SEARCH_LIMIT, POOL_EF_FACTOR * ef_search_for(table_rows))
 
 
 def queries_digest(model: str, queries: Sequence[StoredSection]) -> bytes:

@@ -96,8 +96,10 @@ def _dense(
     within: str | None,
     passing: OwnerFilter | None,
     table_rows: float,
+    ef_search: int | None = None,
 ) -> list[tuple[uuid.UUID, float]]:
-    """Owners by their best section's similarity to any of the queries, best first."""
+    """Owners by their best section's similarity to any of the queries, best first; the
+    graphs are searched at ``ef_search``, by default the table's (store.ef_search_for)."""
     best: dict[uuid.UUID, float] = {}
     searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
     rankings = (
@@ -107,7 +109,7 @@ def _dense(
             *searched,
             limit=w.ANN_PER_QUERY,
             passing=passing,
-            ef_search=store.ef_search_for(table_rows),
+            ef_search=ef_search or store.ef_search_for(table_rows),
             share=shares.organisation_share(session, organisation_id),
         )
     )
@@ -275,7 +277,17 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
     if stored is not None and stored.queries == digest and stored.through_section == through:
         return len(stored.owner_ids)
     rows = terms.table_rows(session, Candidate.__tablename__)
-    ranked = _dense(session, vacancy.organisation_id, "candidate", name, queries, None, None, rows)
+    ranked = _dense(
+        session,
+        vacancy.organisation_id,
+        "candidate",
+        name,
+        queries,
+        None,
+        None,
+        rows,
+        ef_search=pools.ef_search(rows),
+    )
     # Every lexical match among them, not only the best LEXICAL_LIMIT: a request drops the
     # owners written since and ranks them afresh, and the next ones then move up.
     lexical = (

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, event, func, select, text
 from sqlalchemy.orm import Session
 
-from matching.embeddings import since
+from matching.embeddings import since, store
 from matching.embeddings.store import SECTION_WRITES_LOCK
 from matching.indexing.bulk import index_records
-from matching.retrieval import pools, repository, service
+from matching.retrieval import pools, repository, service, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring.profiles import load_vacancies
 from models import Candidate, MatchPool, Organisation, OutboxJob, SectionEmbedding, Vacancy
@@ -284,3 +284,27 @@ def test_a_candidate_rewritten_after_the_pool_counts_by_its_new_sections(
     )
     assert dict(after.dense)[developer.id] == pytest.approx(dict(searched)[developer.id], abs=1e-5)
     assert dict(after.dense)[developer.id] < dict(before.dense)[developer.id]
+
+
+def test_a_pool_is_searched_deeper_than_a_request(db: Session, vacancy: Vacancy) -> None:
+    sent: list[str] = []
+
+    def settings(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "hnsw.ef_search" in statement:
+            sent.append(str(params["ef"]))
+
+    rows = terms.table_rows(db, Candidate.__tablename__)
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", settings)
+    try:
+        _ranking(db, vacancy)
+        request = list(sent)
+        sent.clear()
+        service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    finally:
+        event.remove(engine, "before_cursor_execute", settings)
+    assert set(request) == {str(store.ef_search_for(rows))}
+    assert set(sent) == {str(pools.ef_search(rows))}
+    assert pools.ef_search(rows) > store.ef_search_for(rows)
+    # Deeper, but never past what pgvector accepts.
+    assert pools.ef_search(10_000_000) == pools.EF_SEARCH_LIMIT == 1_000
