@@ -45,10 +45,7 @@ import argparse
 import os
 import platform
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -65,12 +62,12 @@ from sqlalchemy import Engine, text
 from api.auth.service import create_api_key
 from bench.bench_matching import (
     existing_vacancies,
-    free_port,
     log,
     percentile,
     recall_queries,
+    serve,
+    stop,
     timed_get,
-    wait_ready,
 )
 from bench.profiles import vacancy
 from bench.rows import Row as SuiteRow
@@ -459,51 +456,6 @@ def memory(engine: Engine) -> list[Row]:
 
 # Each latency figure is the median over this many runs of ``repeats`` x vacancies requests.
 LATENCY_RUNS = 3
-
-
-# --- service ----------------------------------------------------------------------------
-
-
-def serve(
-    url: str,
-    broker_url: str,
-    data_dir: Path,
-    model: str,
-    log_path: Path,
-    cache_profiles: int | None = None,
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
-        "TALENTMESH_DATABASE_URL": url,
-        "TALENTMESH_BROKER_URL": broker_url,
-        "TALENTMESH_DATA_DIR": str(data_dir),
-        "TALENTMESH_EMBEDDING_MODEL": model,
-        "TALENTMESH_LOG_LEVEL": "WARNING",
-        "HF_HUB_OFFLINE": "1",
-    }
-    if cache_profiles is not None:
-        env["TALENTMESH_MATCH_CACHE_PROFILES"] = str(cache_profiles)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "serve", "--no-worker", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log_path.open("ab"),
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/health", process)
-    return process, base
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
 
 
 def measure_latency(

@@ -524,32 +524,48 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 600)
     raise SystemExit(f"{url} did not come up")
 
 
-def start_service(
-    tmp: Path, database_url: str, broker_url: str, model: str
+def serve(
+    url: str,
+    broker_url: str,
+    data_dir: Path,
+    model: str,
+    log_path: Path,
+    cache_profiles: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``talentmesh serve --no-worker`` on the benchmark database; returns it and its URL."""
+    """``talentmesh serve --no-worker`` on the benchmark database, in a session of its own
+    (``stop`` ends it and its children); returns it and its URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")}
-    env |= {
-        "TALENTMESH_DATABASE_URL": database_url,
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENTMESH_")} | {
+        "TALENTMESH_DATABASE_URL": url,
         "TALENTMESH_BROKER_URL": broker_url,
-        "TALENTMESH_DATA_DIR": str(tmp / "service"),
-        "TALENTMESH_PORT": str(port),
-        "TALENTMESH_LOG_LEVEL": "WARNING",
+        "TALENTMESH_DATA_DIR": str(data_dir),
         "TALENTMESH_EMBEDDING_MODEL": model,
+        "TALENTMESH_LOG_LEVEL": "WARNING",
         "HF_HUB_OFFLINE": "1",
     }
-    service = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "serve", "--no-worker"],
+    if cache_profiles is not None:
+        env["TALENTMESH_MATCH_CACHE_PROFILES"] = str(cache_profiles)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "serve", "--no-worker", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=(tmp / "service.log").open("wb"),
+        stderr=log_path.open("ab"),
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/health", service)
-    log(f"talentmesh serve --no-worker ready on {base}")
-    return service, base
+    wait_ready(f"{base}/health", process)
+    return process, base
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
 
 
 def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
@@ -847,7 +863,10 @@ def main() -> None:
 
         base = ""
         if not args.load_only:  # a load needs no service: it writes through its own path
-            service, base = start_service(tmp, postgres.url, broker.url, args.model)
+            service, base = serve(
+                postgres.url, broker.url, tmp / "service", args.model, tmp / "service.log"
+            )
+            log(f"talentmesh serve --no-worker ready on {base}")
 
         # With --data-dir of an earlier run, go on from the profiles it loaded (profile i is
         # the same in every run, and runs load indices in order) and reuse its vacancies.
@@ -925,11 +944,7 @@ def main() -> None:
                 break
     finally:
         if service is not None:
-            service.terminate()
-            try:
-                service.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                service.kill()
+            stop(service)
         try:  # also when no load ran, or one stopped part way
             section_autovacuum(engine, enabled=True)
         except SQLAlchemyError as error:
