@@ -123,7 +123,7 @@ def test_a_followed_entry_asks_once_to_be_read_again_before_it_expires() -> None
     cache.put("a", "link a")
     now[0] += 4.99  # the refresh time is drawn between half the TTL and nine tenths
     assert cache.get("a") == Cached(True, "link a", refresh=False)
-    now[0] += 4.0
+    now[0] += 4.5  # past nine tenths of the TTL, before the entry expires
     assert cache.get("a") == Cached(True, "link a", refresh=True)
     # The lookup it set off is running: the entry keeps answering without asking again.
     assert cache.get("a") == Cached(True, "link a", refresh=False)
