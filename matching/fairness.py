@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d(?!\w)")
@@ -42,7 +43,31 @@ _PRONOUNS = {
     "meneer": "mx",
     "mevrouw": "mx",
 }
-_PRONOUN = re.compile(r"\b(" + "|".join(sorted(_PRONOUNS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A pattern matching exactly ``words``, written as a tree of their shared prefixes:
+    ``re`` tries a flat alternation's words one by one at every word in the text, and this
+    scan runs on every field of every profile (twice as fast on generated profiles)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + pattern(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(tree)
+
+
+# Each pronoun is a whole word, so a tree of prefixes matches what the list of words would.
+_PRONOUN = re.compile(r"\b(" + _trie(_PRONOUNS) + r")\b", re.IGNORECASE)
 
 
 def _keep_case(original: str, replacement: str) -> str:
@@ -57,17 +82,18 @@ _PARTICLES = frozenset(
 
 
 def _name_pattern(names: Iterable[str | None]) -> re.Pattern[str] | None:
-    return _pattern_for(tuple(name for name in names if name))
+    return _pattern_for(tuple(names))
 
 
 # A profile's dozen fields are neutralised with the same name, so its pattern is built once
 # rather than per field. Bounded like ``re``'s own cache of compiled patterns (512), which
 # keeps these patterns, names and all, anyway.
 @functools.lru_cache(maxsize=64)
-def _pattern_for(names: tuple[str, ...]) -> re.Pattern[str] | None:
+def _pattern_for(names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     parts = {
         part
         for name in names
+        if name
         for part in re.findall(r"[^\W\d_][\w'-]*", name)
         if len(part) > 1 and part.casefold() not in _PARTICLES
     }
@@ -77,15 +103,27 @@ def _pattern_for(names: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
 
 
+def _pronoun(match: re.Match[str]) -> str:
+    return _keep_case(match.group(0), _PRONOUNS[match.group(0).lower()])
+
+
+# Runs of blanks become one space; a single space is left alone rather than replaced by one.
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+
+
 def neutralise(text: str, names: Iterable[str | None] = ()) -> str:
     """``text`` without contact details, the person's own name and gendered pronouns."""
     if not text:
         return ""
-    text = _EMAIL.sub(" ", text)
-    text = _URL.sub(" ", text)
+    # Every field of every profile passes through here, a dozen per profile on each write
+    # and import: a pattern's scan is skipped where the text lacks what it must contain.
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "://" in text:
+        text = _URL.sub(" ", text)
     text = _PHONE.sub(" ", text)
     pattern = _name_pattern(names)
     if pattern is not None:
         text = pattern.sub("the candidate", text)
-    text = _PRONOUN.sub(lambda m: _keep_case(m.group(0), _PRONOUNS[m.group(0).lower()]), text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    text = _PRONOUN.sub(_pronoun, text)
+    return _SPACES.sub(" ", text).strip()

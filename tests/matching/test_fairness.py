@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.fairness import neutralise
+from matching.fairness import _PRONOUNS, neutralise
 
 
 def test_contact_details_and_own_name_are_removed() -> None:
@@ -42,3 +42,19 @@ def test_work_words_are_kept() -> None:
 def test_surname_particles_stay_ordinary_words() -> None:
     text = "Ik ondersteun de accountant bij de jaarlijkse controle in Den Haag."
     assert neutralise(text, ["Esther de Vries"]) == neutralise(text, ["Jan van den Berg"]) == text
+
+
+def test_each_gendered_word_is_replaced_whole_and_nothing_that_only_begins_like_one() -> None:
+    for word, neutral in _PRONOUNS.items():
+        assert neutralise(f"x {word} y") == f"x {neutral} y"
+        assert neutralise(f"x {word.upper()}. y") == f"x {neutral.capitalize()}. y"
+        assert neutralise(f"x {word}q qq{word} y") == f"x {word}q qq{word} y"
+    text = "hemel herbs shell mrsa mevrouwen zijnde meneertje Hers. herself's"
+    assert (
+        neutralise(text) == "hemel herbs shell mrsa mevrouwen zijnde meneertje Theirs. themselves's"
+    )
+
+
+def test_blank_runs_become_one_space_and_the_ends_are_trimmed() -> None:
+    assert neutralise(" \tcatalogues  \t collections\t") == "catalogues collections"
+    assert neutralise("line one\nline  two") == "line one\nline two"
