@@ -45,6 +45,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +62,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
 from bench.bulk_rows import (
-    INSERT_CANDIDATE,
+    copy_rows,
     derive_rows,
     memoised,
     new_candidate,
@@ -182,7 +183,8 @@ class Bulk:
     seconds: float = 0.0
     encode_seconds: float = 0.0
     extract_seconds: float = 0.0
-    write_seconds: float = 0.0
+    write_seconds: float = 0.0  # in the writer thread, beside derivation and encoding
+    write_wait_seconds: float = 0.0  # the loop waiting for the previous chunk's write
     sections: int = 0
     texts_encoded: int = 0  # distinct texts actually sent to the encoder
     index_build_seconds: float = 0.0
@@ -414,14 +416,17 @@ def bulk_load(
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for name in index_names(model, "candidate"):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
-    # Derived here, one chunk at a time: deriving in a second process beside the encoder
-    # measured slower on 2 cores (82 against 70 s for 20,000 profiles), since the encoder
-    # already keeps both cores busy (docs/benchmarks.md, 2026-12-06).
+    # Each chunk is written by a thread beside the next chunk's derivation and encoding:
+    # derivation is Python on one core, and most of a write is PostgreSQL's own work (row
+    # checks, index entries, WAL) in its backend process. Deriving in a second process
+    # measured slower on 2 cores (82 against 70 s for 20,000 profiles): the encoder keeps
+    # both cores busy while it runs (docs/benchmarks.md, 2026-12-06).
     derivable = memoised(resources)
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url)) as conn, ThreadPoolExecutor(max_workers=1) as writer:
         register_vector(conn)
         began = time.perf_counter()
         done = 0
+        writing: Future[float] | None = None
         while done < count:
             if time.monotonic() > stop_at:
                 result.stopped_early = True
@@ -434,49 +439,24 @@ def bulk_load(
             texts = [section[3] for section in rows.sections]
             vectors = cache.vectors(texts)
             t2 = time.perf_counter()
-            with conn.cursor() as cursor:
-                cursor.executemany(INSERT_CANDIDATE, rows.candidates)
-                with cursor.copy(
-                    "COPY section_embeddings (organisation_id, owner_kind, owner_id, section, "
-                    "position, text, model, embedding) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(
-                        ["uuid", "text", "uuid", "text", "int4", "text", "text", "vector"]
-                    )
-                    for (owner, name, position, text_), vector in zip(
-                        rows.sections, vectors, strict=True
-                    ):
-                        copy.write_row(
-                            (
-                                organisation_id,
-                                "candidate",
-                                owner,
-                                name,
-                                position,
-                                text_,
-                                model,
-                                vector,
-                            )
-                        )
-                with cursor.copy(
-                    "COPY concept_mentions (organisation_id, owner_kind, owner_id, uri, kind, "
-                    'label, field, text, evidence, start, "end", confidence) FROM STDIN'
-                ) as copy:
-                    for mention in rows.mentions:
-                        copy.write_row((organisation_id, "candidate", *mention))
-            conn.commit()
+            if writing is not None:
+                result.write_seconds += writing.result()  # one chunk in flight at most
             t3 = time.perf_counter()
+            writing = writer.submit(copy_rows, conn, organisation_id, model, rows, vectors)
             result.extract_seconds += t1 - t0
             result.encode_seconds += t2 - t1
-            result.write_seconds += t3 - t2
+            result.write_wait_seconds += t3 - t2
             result.sections += len(texts)
             done += len(rows.candidates)
             elapsed = time.perf_counter() - began
             log(
                 f"  bulk: {done}/{count} profiles, {done / elapsed:.1f}/s "
                 f"(derive {result.extract_seconds:.0f} s, encode {result.encode_seconds:.0f} s, "
-                f"write {result.write_seconds:.0f} s), {load()}"
+                f"write {result.write_seconds:.0f} s beside them, waited for "
+                f"{result.write_wait_seconds:.0f} s), {load()}"
             )
+        if writing is not None:
+            result.write_seconds += writing.result()
         result.profiles = done
         result.seconds = time.perf_counter() - began
     result.texts_encoded = cache.encoded
@@ -744,7 +724,8 @@ def report(results: list[SizeResult], header: list[str]) -> None:
                 f"in {bulk.seconds:.0f} s = {rate:.2f} profiles/s (derive "
                 f"{bulk.extract_seconds:.0f} s, encode {bulk.encode_seconds:.0f} s for "
                 f"{bulk.texts_encoded} distinct of {bulk.sections} texts, write "
-                f"{bulk.write_seconds:.0f} s)"
+                f"{bulk.write_seconds:.0f} s beside them, {bulk.write_wait_seconds:.0f} s "
+                "of it waited for)"
             )
             print(
                 f"  HNSW build (ensure_vector_index, CONCURRENTLY) over {bulk.index_vectors} "

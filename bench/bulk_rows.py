@@ -9,16 +9,20 @@ plain rows (``Rows``): tuples ready for the loader's ``executemany`` and ``COPY`
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from bench.profiles import CandidatePayload, profile
 from matching.candidates import service as candidate_service
 from matching.candidates.schemas import CandidateCreate
+from matching.embeddings.encoder import Vectors
 from matching.embeddings.sections import Section, search_text
 from matching.extraction.extractor import Extractor, Mention
 from matching.extraction.pipeline import Lang
@@ -134,3 +138,34 @@ def derive_rows(
             for name, m in derived.mentions
         ]
     return rows
+
+
+def copy_rows(
+    conn: psycopg.Connection[Any],
+    organisation_id: uuid.UUID,
+    model: str,
+    rows: Rows,
+    vectors: Sequence[Vectors],
+) -> float:
+    """Write a chunk (``vectors`` in the order of ``rows.sections``) in one transaction;
+    returns the seconds it took."""
+    began = time.perf_counter()
+    with conn.cursor() as cursor:
+        cursor.executemany(INSERT_CANDIDATE, rows.candidates)
+        with cursor.copy(
+            "COPY section_embeddings (organisation_id, owner_kind, owner_id, section, "
+            "position, text, model, embedding) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["uuid", "text", "uuid", "text", "int4", "text", "text", "vector"])
+            for (owner, name, position, text_), vector in zip(rows.sections, vectors, strict=True):
+                copy.write_row(
+                    (organisation_id, "candidate", owner, name, position, text_, model, vector)
+                )
+        with cursor.copy(
+            "COPY concept_mentions (organisation_id, owner_kind, owner_id, uri, kind, "
+            'label, field, text, evidence, start, "end", confidence) FROM STDIN'
+        ) as copy:
+            for mention in rows.mentions:
+                copy.write_row((organisation_id, "candidate", *mention))
+    conn.commit()
+    return time.perf_counter() - began
