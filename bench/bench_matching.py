@@ -45,7 +45,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -183,8 +182,7 @@ class Bulk:
     seconds: float = 0.0
     encode_seconds: float = 0.0
     extract_seconds: float = 0.0
-    write_seconds: float = 0.0  # in the writer thread, beside derivation and encoding
-    write_wait_seconds: float = 0.0  # the loop waiting for the previous chunk's write
+    write_seconds: float = 0.0
     sections: int = 0
     texts_encoded: int = 0  # distinct texts actually sent to the encoder
     index_build_seconds: float = 0.0
@@ -416,17 +414,16 @@ def bulk_load(
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for name in index_names(model, "candidate"):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
-    # Each chunk is written by a thread beside the next chunk's derivation and encoding:
-    # derivation is Python on one core, and most of a write is PostgreSQL's own work (row
-    # checks, index entries, WAL) in its backend process. Deriving in a second process
-    # measured slower on 2 cores (82 against 70 s for 20,000 profiles): the encoder keeps
-    # both cores busy while it runs (docs/benchmarks.md, 2026-12-06).
+    # Derived, encoded and written one chunk after the other. Deriving in a second process
+    # (82 against 70 s for 20,000 profiles) and writing in a thread beside the next chunk
+    # (100,000 profiles: 286-288 against 278 s) both measured no faster on 2 cores: the
+    # encoder keeps both cores busy while it runs, and a write beside the derivation waits
+    # for the interpreter (docs/benchmarks.md, 2026-12-06).
     derivable = memoised(resources)
-    with psycopg.connect(libpq_url(url)) as conn, ThreadPoolExecutor(max_workers=1) as writer:
+    with psycopg.connect(libpq_url(url)) as conn:
         register_vector(conn)
         began = time.perf_counter()
         done = 0
-        writing: Future[float] | None = None
         while done < count:
             if time.monotonic() > stop_at:
                 result.stopped_early = True
@@ -439,24 +436,17 @@ def bulk_load(
             texts = [section[3] for section in rows.sections]
             vectors = cache.vectors(texts)
             t2 = time.perf_counter()
-            if writing is not None:
-                result.write_seconds += writing.result()  # one chunk in flight at most
-            t3 = time.perf_counter()
-            writing = writer.submit(copy_rows, conn, organisation_id, model, rows, vectors)
+            result.write_seconds += copy_rows(conn, organisation_id, model, rows, vectors)
             result.extract_seconds += t1 - t0
             result.encode_seconds += t2 - t1
-            result.write_wait_seconds += t3 - t2
             result.sections += len(texts)
             done += len(rows.candidates)
             elapsed = time.perf_counter() - began
             log(
                 f"  bulk: {done}/{count} profiles, {done / elapsed:.1f}/s "
                 f"(derive {result.extract_seconds:.0f} s, encode {result.encode_seconds:.0f} s, "
-                f"write {result.write_seconds:.0f} s beside them, waited for "
-                f"{result.write_wait_seconds:.0f} s), {load()}"
+                f"write {result.write_seconds:.0f} s), {load()}"
             )
-        if writing is not None:
-            result.write_seconds += writing.result()
         result.profiles = done
         result.seconds = time.perf_counter() - began
     result.texts_encoded = cache.encoded
@@ -724,8 +714,7 @@ def report(results: list[SizeResult], header: list[str]) -> None:
                 f"in {bulk.seconds:.0f} s = {rate:.2f} profiles/s (derive "
                 f"{bulk.extract_seconds:.0f} s, encode {bulk.encode_seconds:.0f} s for "
                 f"{bulk.texts_encoded} distinct of {bulk.sections} texts, write "
-                f"{bulk.write_seconds:.0f} s beside them, {bulk.write_wait_seconds:.0f} s "
-                "of it waited for)"
+                f"{bulk.write_seconds:.0f} s)"
             )
             print(
                 f"  HNSW build (ensure_vector_index, CONCURRENTLY) over {bulk.index_vectors} "
