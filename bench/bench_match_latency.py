@@ -90,7 +90,7 @@ from matching.embeddings.store import (
     scan_tuples_for,
     where_owned,
 )
-from matching.retrieval.pools import ef_search as pool_ef_search
+from matching.retrieval.pools import POOL_EF_SEARCH
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
 from matching.retrieval.service import exact_scan_cap, refresh_pool
@@ -608,7 +608,7 @@ def run(
         log(f"organisation {organisation!r}: {count} candidates")
         rows.append(_row("candidates", float(count)))
         # The service's own setting for a table of this size is always among those measured.
-        ef_values = sorted({*ef_values, ef_search_for(count), pool_ef_search(count)})
+        ef_values = sorted({*ef_values, ef_search_for(count), POOL_EF_SEARCH})
         owners = filtered_owners(engine, organisation_id, filter_city)
         rows.append(_row(f"candidates in {filter_city} (filter)", float(len(owners)), count))
         dimension = load_encoder(model).dimension
@@ -689,7 +689,7 @@ def headline(rows: list[Row]) -> list[SuiteRow]:
     cap = exact_scan_cap(candidates)
     service = f"{INDEX_TYPE} (service) relaxed_order ef_search="
     searched = f"{service}{ef_search_for(candidates)} "
-    pooled = f"{service}{pool_ef_search(candidates)} "
+    pooled = f"{service}{POOL_EF_SEARCH} "
     chosen: list[SuiteRow] = [SuiteRow("matching", "candidates", candidates, "")]
     for row in rows:
         label = row.stage

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from matching.embeddings import since
-from matching.embeddings.store import StoredSection, ef_search_for
+from matching.embeddings.store import StoredSection
 from matching.retrieval import repository
 from matching.retrieval.schemas import MatchFilters
 from models import Vacancy
@@ -45,13 +45,13 @@ TASK = "matching.refresh_pool"
 # Above this many section rows written since a pool was found, reading them costs more than
 # the graph searches (an exact scan took 7 us per owner at 100,000 profiles).
 NEW_SECTIONS_CAP = 5_000
-# Off the request path, a pool's searches look further than a request's: POOL_EF_FACTOR times
-# its ef_search, up to pgvector's limit. At 100,000 profiles, recall@20 of the searches was
-# 0.935 at a request's 100 and 0.967 at 400 on one build of the graphs, 0.958 and 0.963 on
-# another (docs/benchmarks.md, 2026-12-06, mid-morning): a request's depth met 0.95 on
-# some builds only. Finding a pool took 29 ms at 100 and 46 ms at 400 (63 and 82 ms cold).
-POOL_EF_FACTOR = 4
-EF_SEARCH_LIMIT = 1_000  # pgvector's largest hnsw.ef_search
+# Off the request path, a pool's searches look as far as pgvector allows (its largest
+# hnsw.ef_search). At 100,000 profiles, recall@20 of the searches was 0.947 / 0.951 / 0.953 /
+# 0.965 at 100 / 400 / 700 / 1,000 on one build of the graphs, and 0.935 / 0.967 at 100 / 400
+# on another (parallel builds do not insert in one order; docs/benchmarks.md, 2026-12-06):
+# four times a request's depth met 0.95 on some builds only. The searches of a pool took 19
+# ms at 400 and 40 ms at 1,000 (p50, in process).
+POOL_EF_SEARCH = 1_000
 # A request that finds a pool out of date asks for a refresh at most this often per
 # vacancy and process: until the job has run, every request would ask again.
 ASK_EVERY_S = 60.0
@@ -60,14 +60,10 @@ _asked: OrderedDict[uuid.UUID, float] = OrderedDict()
 _asked_lock = threading.Lock()  # requests run in a thread pool
 
 
-def ef_search(table_rows: float) -> int:
-    """The ``ef_search`` a pool is found with, for a table of this many owners."""
-    return min(EF_SEARCH_LIMIT, POOL_EF_FACTOR * ef_search_for(table_rows))
-
-
 def queries_digest(model: str, queries: Sequence[StoredSection]) -> bytes:
-    """What a pool was searched with: the model and the query sections' vectors."""
-    digest = hashlib.sha256(model.encode())
+    """What a pool was searched with: the model, the query sections' vectors and the depth
+    (a pool found at another ``POOL_EF_SEARCH`` is found again)."""
+    digest = hashlib.sha256(f"{model}\0ef_search={POOL_EF_SEARCH}".encode())
     for query in queries:
         digest.update(f"\0{query.section}:{query.position}\0".encode())
         digest.update(query.vector.astype("<f4", copy=False).tobytes())

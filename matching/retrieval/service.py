@@ -286,7 +286,7 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
         None,
         None,
         rows,
-        ef_search=pools.ef_search(rows),
+        ef_search=pools.POOL_EF_SEARCH,
     )
     # Every lexical match among them, not only the best LEXICAL_LIMIT: a request drops the
     # owners written since and ranks them afresh, and the next ones then move up.

@@ -186,6 +186,26 @@ def test_a_refresh_with_nothing_new_keeps_the_pool_and_a_deleted_vacancy_takes_i
     assert service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL) is None
 
 
+def test_a_pool_found_at_another_depth_is_found_again(
+    db: Session, vacancy: Vacancy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
+    queries = service._text_queries(side)
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
+    # As after an upgrade that searches pools deeper: the stored pool no longer serves, and
+    # the next refresh searches again instead of keeping it.
+    monkeypatch.setattr(pools, "POOL_EF_SEARCH", 400)
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is None
+    first = repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert first is not None
+    digest = first.queries
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    db.refresh(first)
+    assert first.queries != digest
+    assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
+
+
 def test_section_writers_hold_the_lock_that_the_pool_waits_for(
     db: Session, organisation: Organisation, engine: Engine
 ) -> None:
@@ -304,7 +324,6 @@ def test_a_pool_is_searched_deeper_than_a_request(db: Session, vacancy: Vacancy)
     finally:
         event.remove(engine, "before_cursor_execute", settings)
     assert set(request) == {str(store.ef_search_for(rows))}
-    assert set(sent) == {str(pools.ef_search(rows))}
-    assert pools.ef_search(rows) > store.ef_search_for(rows)
-    # Deeper, but never past what pgvector accepts.
-    assert pools.ef_search(10_000_000) == pools.EF_SEARCH_LIMIT == 1_000
+    # As deep as pgvector accepts, deeper than a request at any size.
+    assert set(sent) == {str(pools.POOL_EF_SEARCH)} == {"1000"}
+    assert store.ef_search_for(10_000_000) < pools.POOL_EF_SEARCH
