@@ -90,10 +90,11 @@ from matching.embeddings.store import (
     scan_tuples_for,
     where_owned,
 )
+from matching.retrieval.generation import exact_scan_cap
 from matching.retrieval.pools import POOL_EF_SEARCH
 from matching.retrieval.repository import index_filter
 from matching.retrieval.schemas import MatchFilters
-from matching.retrieval.service import exact_scan_cap, refresh_pool
+from matching.retrieval.service import refresh_pool
 from matching.scoring.weights import ANN_PER_QUERY
 from models import Candidate
 from models.db import make_engine, make_session_factory, transaction

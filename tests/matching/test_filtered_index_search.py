@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from matching.embeddings.sections import Section
 from matching.embeddings.store import OwnerSections, nearest_owners_many, replace_sections
 from matching.retrieval import repository
+from matching.retrieval.generation import EXACT_SCAN_CAP, EXACT_SCAN_MAX, exact_scan_cap
 from matching.retrieval.schemas import MatchFilters
-from matching.retrieval.service import EXACT_SCAN_CAP, EXACT_SCAN_MAX, exact_scan_cap
 from models import Candidate, Organisation, Vacancy
 from tests.conftest import DEFAULT_MODEL
 

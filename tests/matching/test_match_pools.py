@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings import since, store
 from matching.embeddings.store import SECTION_WRITES_LOCK
 from matching.indexing.bulk import index_records
-from matching.retrieval import pools, repository, service, terms
+from matching.retrieval import generation, pools, repository, service, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring.profiles import load_vacancies
 from models import Candidate, MatchPool, Organisation, OutboxJob, SectionEmbedding, Vacancy
@@ -83,7 +83,7 @@ def _searches_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> Sequence[object]:
         raise AssertionError("the graphs were searched")
 
-    monkeypatch.setattr(service, "_dense", refuse)
+    monkeypatch.setattr(generation, "dense", refuse)
 
 
 def _refreshes_asked(db: Session, vacancy: Vacancy) -> int:
@@ -145,7 +145,7 @@ def test_a_changed_vacancy_or_too_many_new_sections_are_searched_again(
 ) -> None:
     service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = service._text_queries(side)
+    queries = generation.text_queries(side)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
 
     _candidate(db, organisation, "Conservator", "Restaureert papier en perkament.", ["restauratie"])
@@ -157,7 +157,7 @@ def test_a_changed_vacancy_or_too_many_new_sections_are_searched_again(
     db.flush()
     assert index_records(db, "vacancy", [vacancy.id], DEFAULT_EMBEDDING_MODEL) == 1
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    changed = service._text_queries(side)
+    changed = generation.text_queries(side)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, changed, 100) is None
     # The request still answers, from the graphs, and asks for a refresh.
     before = _refreshes_asked(db, vacancy)
@@ -191,7 +191,7 @@ def test_a_pool_found_at_another_depth_is_found_again(
 ) -> None:
     service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = service._text_queries(side)
+    queries = generation.text_queries(side)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
     # As after an upgrade that searches pools deeper: the stored pool no longer serves, and
     # the next refresh searches again instead of keeping it.
@@ -246,7 +246,7 @@ def test_on_a_large_table_the_pool_also_holds_the_word_ranking(
     """From ``LEXICAL_OWN_SEARCH_ROWS`` the lexical channel ranks the dense channel's owners
     only; the pool keeps that ranking, and a request ranks only owners written since."""
     # Every size counts as large, even an unanalysed table's (reltuples -1).
-    monkeypatch.setattr(service, "LEXICAL_OWN_SEARCH_ROWS", -1)
+    monkeypatch.setattr(generation, "LEXICAL_OWN_SEARCH_ROWS", -1)
     searched = _ranking(db, vacancy)
     service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
     pool = repository.match_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
@@ -286,7 +286,7 @@ def test_a_candidate_rewritten_after_the_pool_counts_by_its_new_sections(
         )
     ).one()
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = service._text_queries(side)
+    queries = generation.text_queries(side)
     before = pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100)
     assert before is not None
     assert developer.id not in before.newer
@@ -299,7 +299,7 @@ def test_a_candidate_rewritten_after_the_pool_counts_by_its_new_sections(
     after = pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100)
     assert after is not None
     assert developer.id in after.newer
-    searched = service._dense(
+    searched = generation.dense(
         db, organisation.id, "candidate", DEFAULT_EMBEDDING_MODEL, queries, None, None, 0.0
     )
     assert dict(after.dense)[developer.id] == pytest.approx(dict(searched)[developer.id], abs=1e-5)
