@@ -16,7 +16,6 @@ from matching.embeddings.store import OwnerFilter, StoredSection
 from matching.retrieval import pools, repository, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
-from matching.scoring.profiles import Side
 from models import Candidate, Vacancy
 
 # With at most this many owners passing the filters, they are scanned exactly instead; with
@@ -48,9 +47,9 @@ def exact_scan_cap(table_rows: float) -> int:
 LEXICAL_OWN_SEARCH_ROWS = 20_000
 
 
-def text_queries(side: Side) -> list[StoredSection]:
+def text_queries(sections: Sequence[StoredSection]) -> list[StoredSection]:
     """The sections a side searches with (single skills aside)."""
-    return [q for q in side.sections if q.section != "skill"]
+    return [q for q in sections if q.section != "skill"]
 
 
 def _fuse(rankings: Sequence[Sequence[uuid.UUID]]) -> list[uuid.UUID]:
@@ -121,7 +120,7 @@ def generate(
             within = passing.ids
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)
-    searched = [q for q in queries if q.section != "skill"]
+    searched = text_queries(queries)
     if pooled is not None and (within is not None or in_index is not None):
         pooled = None
     ranked = (

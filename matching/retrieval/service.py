@@ -100,7 +100,7 @@ def matches_for_vacancy(
 ) -> list[Scored]:
     resources = matching_resources(session, model)
     [side] = load_vacancies(session, [vacancy], resources.encoder.name)
-    queries = text_queries(side)
+    queries = text_queries(side.sections)
     pooled = (
         pools.nearest(session, vacancy, resources.encoder.name, queries, w.ANN_PER_QUERY)
         if filters == MatchFilters()
@@ -138,7 +138,7 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
     resources = matching_resources(session, model)
     name = resources.encoder.name
     [side] = load_vacancies(session, [vacancy], name)
-    queries = text_queries(side)
+    queries = text_queries(side.sections)
     if not queries:
         return None
     through = since.written_through(session)

@@ -145,7 +145,7 @@ def test_a_changed_vacancy_or_too_many_new_sections_are_searched_again(
 ) -> None:
     service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = generation.text_queries(side)
+    queries = generation.text_queries(side.sections)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
 
     _candidate(db, organisation, "Conservator", "Restaureert papier en perkament.", ["restauratie"])
@@ -157,7 +157,7 @@ def test_a_changed_vacancy_or_too_many_new_sections_are_searched_again(
     db.flush()
     assert index_records(db, "vacancy", [vacancy.id], DEFAULT_EMBEDDING_MODEL) == 1
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    changed = generation.text_queries(side)
+    changed = generation.text_queries(side.sections)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, changed, 100) is None
     # The request still answers, from the graphs, and asks for a refresh.
     before = _refreshes_asked(db, vacancy)
@@ -191,7 +191,7 @@ def test_a_pool_found_at_another_depth_is_found_again(
 ) -> None:
     service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = generation.text_queries(side)
+    queries = generation.text_queries(side.sections)
     assert pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100) is not None
     # As after an upgrade that searches pools deeper: the stored pool no longer serves, and
     # the next refresh searches again instead of keeping it.
@@ -286,7 +286,7 @@ def test_a_candidate_rewritten_after_the_pool_counts_by_its_new_sections(
         )
     ).one()
     [side] = load_vacancies(db, [vacancy], DEFAULT_EMBEDDING_MODEL)
-    queries = generation.text_queries(side)
+    queries = generation.text_queries(side.sections)
     before = pools.nearest(db, vacancy, DEFAULT_EMBEDDING_MODEL, queries, 100)
     assert before is not None
     assert developer.id not in before.newer
