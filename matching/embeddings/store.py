@@ -653,12 +653,17 @@ def best_per_owner_sql(queries: Sequence[Vectors]) -> tuple[str, str]:
     and the best ``:k`` owners per query from a relation ``best`` of them, as rows
     (q, owner_id, similarity). The best owners are picked in SQL: sending every owner's
     similarities (1,465 rows for a 1.5 % filter at 100,000) and sorting them in Python cost
-    as much as the scan."""
+    as much as the scan.
+
+    The similarity is the inner product, the cosine of unit vectors (every encoder's output,
+    encoder.py), taken once per owner rather than per row: pgvector's ``<#>`` sums one
+    product per dimension where ``<=>`` also sums both norms, and a filtered match at a
+    million profiles scans about 75,000 rows for each of three queries (111 against 103 ms
+    for a 1.4 % filter, docs/benchmarks.md, 2026-12-06, evening)."""
     dimension = int(queries[0].shape[-1])
     cast = f"embedding::vector({dimension})"
     columns = ", ".join(
-        f"max(1 - ({cast} <=> CAST(:q{i} AS vector({dimension})))) AS s{i}"
-        for i in range(len(queries))
+        f"-min({cast} <#> CAST(:q{i} AS vector({dimension}))) AS s{i}" for i in range(len(queries))
     )
     ranked = " UNION ALL ".join(
         f"(SELECT {i} AS q, owner_id, s{i} AS similarity FROM best "  # noqa: S608
