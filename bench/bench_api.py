@@ -74,13 +74,13 @@ def _ms(value: str) -> float:
 def run_wrk(
     url: str, args: argparse.Namespace, headers: dict[str, str], script: Path | None
 ) -> tuple[float, float, float]:
-    # Writes index the vacancy in the request (about a second of both cores with the default
-    # model): a request must not count as lost at wrk's default timeout of 2 s, and wrk
-    # counts only requests finished within the run, so writes run on two connections for
-    # at least 10 s (16 connections sharing the cores finished none in 5 s).
+    # Writes index the vacancy in the request (a few hundred ms of both cores with the
+    # default model): a request must not count as lost at wrk's default timeout of 2 s, and
+    # wrk counts only requests finished within the run, so writes run on two connections
+    # (16 sharing the cores finished none in 5 s), at least 6 s: some 30 requests a run.
     concurrency, seconds = args.concurrency, args.seconds
     if script is not None:
-        concurrency, seconds = 2, max(10, seconds)
+        concurrency, seconds = 2, max(6, seconds)
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "60s"]
     command += ["--latency", url]
     for name, value in headers.items():
@@ -191,7 +191,7 @@ def main() -> None:
             ),
             measure("GET /v1/vacancies?limit=20", f"{base}/v1/vacancies?limit=20", args, auth),
             measure(
-                "POST /v1/vacancies (insert, index, commit; 2 connections, 10 s)",
+                "POST /v1/vacancies (insert, index, commit; 2 connections, 6 s)",
                 f"{base}/v1/vacancies",
                 args,
                 auth,
