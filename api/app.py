@@ -105,6 +105,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.link_cache = LinkCache[LinkState](settings.link_cache_seconds)
     app.state.link_lookups = {}
     app.state.link_refreshes = set()
+    app.state.link_refresh_due = set()
     app.state.click_buffer = ClickBuffer(flush_seconds=settings.click_flush_seconds)
     # The sides of matched profiles (matching/scoring/side_cache.py), one cache per process.
     SIDES.resize(settings.match_cache_profiles)

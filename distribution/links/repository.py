@@ -7,6 +7,7 @@ organisation, because the people who follow it are anonymous.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -54,8 +55,15 @@ class LinkState:
 
 def link_state(session: Session, code: str) -> LinkState | None:
     """The link ``code`` with its vacancy's state; ``None`` for an unknown code."""
-    row = session.execute(
+    return link_states(session, [code]).get(code)
+
+
+def link_states(session: Session, codes: Sequence[str]) -> dict[str, LinkState]:
+    """The links of ``codes`` with their vacancies' states, by code, in one query; unknown
+    codes are left out."""
+    rows = session.execute(
         select(
+            TrackedLink.code,
             TrackedLink.id,
             TrackedLink.vacancy_id,
             TrackedLink.channel,
@@ -68,18 +76,19 @@ def link_state(session: Session, code: str) -> LinkState | None:
         )
         .join(Vacancy, Vacancy.id == TrackedLink.vacancy_id)
         .join(Organisation, Organisation.id == TrackedLink.organisation_id)
-        .where(TrackedLink.code == code)
-    ).one_or_none()
-    if row is None:
-        return None
-    target = Target(
-        vacancy_id=row.vacancy_id,
-        channel=row.channel,
-        campaign_id=row.campaign_id,
-        apply_url=row.apply_url,
-        organisation_slug=row.slug,
-    )
-    return LinkState(row.id, target, row.expires_at, row.status, row.valid_through)
+        .where(TrackedLink.code.in_(list(codes)))
+    ).all()
+    states: dict[str, LinkState] = {}
+    for row in rows:
+        target = Target(
+            vacancy_id=row.vacancy_id,
+            channel=row.channel,
+            campaign_id=row.campaign_id,
+            apply_url=row.apply_url,
+            organisation_slug=row.slug,
+        )
+        states[row.code] = LinkState(row.id, target, row.expires_at, row.status, row.valid_through)
+    return states
 
 
 # Buffered clicks, one row per link, visitor and day (``clicks.ClickBuffer``), in one

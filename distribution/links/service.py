@@ -6,7 +6,7 @@ Services flush; the caller (request, task, CLI) commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,6 +94,12 @@ def link_state(session: Session, code: str) -> repository.LinkState | None:
     if not is_code(code):
         return None
     return repository.link_state(session, code)
+
+
+def link_states(session: Session, codes: Sequence[str]) -> dict[str, repository.LinkState | None]:
+    """``link_state`` of each of ``codes``, in one query."""
+    found = repository.link_states(session, [code for code in codes if is_code(code)])
+    return {code: found.get(code) for code in codes}
 
 
 def click(

@@ -4,7 +4,7 @@ redirecting within the cache's TTL, and buffered clicks are written on shutdown.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from distribution.links import service
 from distribution.links.cache import Cached, LinkCache
 from distribution.links.clicks import ClickBuffer
 from distribution.links.repository import LinkState
@@ -84,6 +85,41 @@ def test_a_followed_link_is_read_again_in_the_background_before_it_expires(
     wait_for_refreshes(app)
     assert client.get(url, follow_redirects=False).status_code == 404
     assert buffer.pending_hits() == 2
+
+
+def test_links_due_together_are_read_again_in_one_query(
+    client: TestClient,
+    app: FastAPI,
+    db: Session,
+    state: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state.click_buffer = ClickBuffer(flush_seconds=3600)
+    now = [0.0]
+    state.link_cache = LinkCache[LinkState](10, clock=lambda: now[0])
+    seeds = [seed(db), seed(db, org="Nationaal Archief")]
+    db.commit()
+    urls = [f"/r/{data.link.code}" for data in seeds]
+    for url in urls:
+        assert client.get(url, follow_redirects=False).status_code == 302
+    for data in seeds:
+        data.vacancy.status = "closed"
+    db.commit()
+    batches: list[list[str]] = []
+    read = service.link_states
+
+    def spy(session: Session, codes: Sequence[str]) -> dict[str, LinkState | None]:
+        batches.append(list(codes))
+        return read(session, codes)
+
+    monkeypatch.setattr(service, "link_states", spy)
+    now[0] += 9.5  # past both entries' refresh times, before they expire
+    for url in urls:
+        assert client.get(url, follow_redirects=False).status_code == 302
+    wait_for_refreshes(app)
+    assert batches == [sorted(data.link.code for data in seeds)]
+    for url in urls:
+        assert client.get(url, follow_redirects=False).status_code == 404
 
 
 def test_an_expired_link_stops_at_once_even_when_cached(
