@@ -56,7 +56,7 @@ CLICKS_IN_FLIGHT = 4
 # about 4,000 requests/s and a 5 s TTL, one each came to about 85 a second, and their
 # Python work, contending with the event loop for the interpreter, put the redirect's p99
 # on 4 connections at 74 ms and its throughput at 0.74x of a constant 302; in batches, 6.4
-# ms and 1.02x (docs/benchmarks.md, 2026-12-06, night).
+# ms and 1.02x (docs/benchmarks.md, 2026-12-06, late evening).
 REFRESH_BATCH_SECONDS = 0.25
 
 
