@@ -9,11 +9,10 @@ takes a random link and one of ``--agents`` user agents (about 5% of them known 
 service writes a realistic mix of new click rows and repeat hits, and some bot rows. The
 targets take turns run by run (each target's two passes back to back), so both see the
 same background load; the figures are the medians of ``--runs`` runs. Each run has two
-passes: ``--connections`` connections, which
-saturate the one process and give the throughput (a closed loop's latency there is mostly
-queueing: 32 connections at 2,000 req/s wait 16 ms on average), and
-``--latency-connections``, enough to keep the process busy at about the same rate, which
-gives the latency a request sees at that rate.
+passes: ``--connections`` connections, which saturate the one process and give the
+throughput (a closed loop's latency there is mostly queueing: 32 connections at 2,000 req/s
+wait 16 ms on average), and ``--latency-connections``, enough to keep the process busy at
+about the same rate, which gives the latency a request sees at that rate.
 
 Counting check: the script starts no request after its cut-off (``--seconds``; wrk runs a
 second longer), so no request is in flight when wrk stops and every request it sent is one
