@@ -1,5 +1,5 @@
 """Embedding throughput: the default encoder's raw ``encode`` beside the fast mode
-(``multilingual-e5-small-q4-static-v2``), and the indexing pipeline beside raw ``encode`` of the
+(``multilingual-e5-small-q4-static-v3``), and the indexing pipeline beside raw ``encode`` of the
 very texts it embedded.
 
 Texts are the section texts of generated profiles (bench/profiles.py): what

