@@ -53,19 +53,13 @@ from typing import Any
 
 import httpx
 import numpy as np
-import psycopg
-from pgvector.psycopg import register_vector
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
-from bench.bulk_rows import (
-    copy_rows,
-    derive_rows,
-    memoised,
-    new_candidate,
-)
+from bench.bulk_load import Part, load_in_processes
+from bench.bulk_rows import new_candidate
 from bench.profiles import profile, vacancy
 from bench.rows import Row, add_rows_argument, write_rows
 from matching.candidates import service as candidate_service
@@ -86,9 +80,6 @@ from runtime.settings import DEFAULT_EMBEDDING_MODEL
 ROOT = Path(__file__).resolve().parent.parent
 # Held-out profiles for recall queries: far beyond any size, so never in the database.
 HELD_OUT_START = 50_000_000
-# Texts this short (skill names, degrees) repeat across profiles; their vectors are cached
-# across bulk chunks. Longer texts are only deduplicated within a chunk.
-SHORT_TEXT_CHARS = 60
 ORGANISATION = "Bench"
 
 
@@ -184,7 +175,8 @@ class Bulk:
     extract_seconds: float = 0.0
     write_seconds: float = 0.0
     sections: int = 0
-    texts_encoded: int = 0  # distinct texts actually sent to the encoder
+    texts_encoded: int = 0  # texts sent to the encoder (distinct within each process)
+    processes: int = 1
     index_build_seconds: float = 0.0
     index_vectors: int = 0
     stopped_early: bool = False
@@ -224,10 +216,6 @@ class SizeResult:
 
 
 # --- database -------------------------------------------------------------------------
-
-
-def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def tune_postgres(engine: Engine, maintenance_work_mem: str) -> None:
@@ -386,28 +374,6 @@ def raw_encode(
 # --- bulk load --------------------------------------------------------------------------
 
 
-class VectorCache:
-    def __init__(self, encoder: Encoder) -> None:
-        self.encoder = encoder
-        self.short: dict[str, Vectors] = {}
-        self.encoded = 0
-
-    def vectors(self, texts: list[str]) -> list[Vectors]:
-        """Vectors for ``texts``; each distinct text is encoded once (identical text gives an
-        identical vector), in one large call so batches are length-sorted and full."""
-        chunk: dict[str, Vectors] = {}
-        todo = list(dict.fromkeys(t for t in texts if t not in self.short))
-        if todo:
-            rows = self.encoder.encode(todo, role="passage")
-            self.encoded += len(todo)
-            for text_, row in zip(todo, rows, strict=True):
-                if len(text_) <= SHORT_TEXT_CHARS:
-                    self.short[text_] = row
-                else:
-                    chunk[text_] = row
-        return [self.short.get(t, chunk.get(t)) for t in texts]  # type: ignore[misc]
-
-
 def bulk_load(
     url: str,
     engine: Engine,
@@ -420,49 +386,36 @@ def bulk_load(
     stop_at: float,
 ) -> Bulk:
     result = Bulk()
-    cache = VectorCache(resources.encoder)
     # The index is rebuilt once after loading: one build is far cheaper than a graph insert
     # per row, and it is what an operator would do for an initial import.
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for name in index_names(model, "candidate"):
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
-    # Derived, encoded and written one chunk after the other. Deriving in a second process
-    # (82 against 70 s for 20,000 profiles) and writing in a thread beside the next chunk
-    # (100,000 profiles: 286-288 against 278 s) both measured no faster on 2 cores: the
-    # encoder keeps both cores busy while it runs, and a write beside the derivation waits
-    # for the interpreter (docs/benchmarks.md, 2026-12-06).
-    derivable = memoised(resources)
-    with psycopg.connect(libpq_url(url)) as conn:
-        register_vector(conn)
-        began = time.perf_counter()
-        done = 0
-        while done < count:
-            if time.monotonic() > stop_at:
-                result.stopped_early = True
-                log(f"  bulk: deadline reached after {done} profiles; stopping the load here")
-                break
-            t0 = time.perf_counter()
-            size = min(args.bulk_chunk, count - done)
-            rows = derive_rows(derivable, organisation_id, model, args.seed, start + done, size)
-            t1 = time.perf_counter()
-            texts = [section[3] for section in rows.sections]
-            vectors = cache.vectors(texts)
-            t2 = time.perf_counter()
-            result.write_seconds += copy_rows(conn, organisation_id, model, rows, vectors)
-            result.extract_seconds += t1 - t0
-            result.encode_seconds += t2 - t1
-            result.sections += len(texts)
-            done += len(rows.candidates)
-            elapsed = time.perf_counter() - began
-            log(
-                f"  bulk: {done}/{count} profiles, {done / elapsed:.1f}/s "
-                f"(derive {result.extract_seconds:.0f} s, encode {result.encode_seconds:.0f} s, "
-                f"write {result.write_seconds:.0f} s), {load()}"
-            )
-        result.profiles = done
-        result.seconds = time.perf_counter() - began
-    result.texts_encoded = cache.encoded
+    # Derived, encoded and written one chunk after the other in each of --bulk-processes
+    # processes (bench/bulk_load.py). Writing in a thread beside the next chunk measured no
+    # faster: a write beside the derivation waits for the interpreter (docs/benchmarks.md,
+    # 2026-12-06).
+    part = Part(url, model, organisation_id, args.seed, start, count, args.bulk_chunk, stop_at)
+    log(f"  bulk: {count} profiles in {args.bulk_processes} processes, {load()}")
+    began = time.perf_counter()
+    loaded = load_in_processes(part, args.bulk_processes)
+    result.seconds = time.perf_counter() - began
+    result.profiles = loaded.profiles
+    result.sections = loaded.sections
+    result.texts_encoded = loaded.texts_encoded
+    result.extract_seconds = loaded.extract_seconds
+    result.encode_seconds = loaded.encode_seconds
+    result.write_seconds = loaded.write_seconds
+    result.stopped_early = loaded.stopped_early
+    result.processes = args.bulk_processes
+    log(
+        f"  bulk: {loaded.profiles}/{count} profiles, {loaded.profiles / result.seconds:.1f}/s "
+        f"(summed over the processes: derive {loaded.extract_seconds:.0f} s, encode "
+        f"{loaded.encode_seconds:.0f} s, write {loaded.write_seconds:.0f} s), {load()}"
+    )
+    if loaded.stopped_early:
+        log(f"  bulk: deadline reached after {loaded.profiles} profiles; stopped the load here")
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(
             text("ANALYZE candidates, section_embeddings, concept_mentions")
@@ -724,9 +677,10 @@ def report(results: list[SizeResult], header: list[str]) -> None:
             rate = bulk.profiles / max(bulk.seconds, 1e-9)
             print(
                 f"bulk load (rest of the step, not the service path): {bulk.profiles} profiles "
-                f"in {bulk.seconds:.0f} s = {rate:.2f} profiles/s (derive "
+                f"in {bulk.seconds:.0f} s = {rate:.2f} profiles/s in {bulk.processes} processes "
+                "(summed: derive "
                 f"{bulk.extract_seconds:.0f} s, encode {bulk.encode_seconds:.0f} s for "
-                f"{bulk.texts_encoded} distinct of {bulk.sections} texts, write "
+                f"{bulk.texts_encoded} of {bulk.sections} texts, write "
                 f"{bulk.write_seconds:.0f} s)"
             )
             print(
@@ -773,6 +727,7 @@ def main() -> None:
     parser.add_argument("--sample-seconds", type=float, default=300)
     parser.add_argument("--raw-profiles", type=int, default=100, help="profiles re-encoded raw")
     parser.add_argument("--bulk-chunk", type=int, default=1000)
+    parser.add_argument("--bulk-processes", type=int, default=2, help="processes of the bulk load")
     parser.add_argument("--deadline-minutes", type=float, default=0, help="0: none")
     parser.add_argument("--reserve-minutes", type=float, default=12, help="kept for index + tests")
     parser.add_argument("--maintenance-work-mem", default="4GB")
@@ -968,8 +923,8 @@ def ingest_rows(result: SizeResult) -> list[Row]:
         rows.append(
             Row(
                 "matching",
-                f"bulk load of {bulk.profiles:,} profiles ({bulk.texts_encoded:,} distinct "
-                "texts encoded)",
+                f"bulk load of {bulk.profiles:,} profiles in {bulk.processes} processes "
+                f"({bulk.texts_encoded:,} texts encoded, each process's distinct ones)",
                 bulk.profiles / bulk.seconds,
                 "profiles/s",
             )
