@@ -17,8 +17,9 @@ smaller one), then:
    ``--sample-seconds``) and the rest is loaded in bulk: the service's own planner
    (``_plan_candidate``: the same sections, mentions and search document) but with identical
    texts encoded once per chunk of ``--bulk-chunk`` profiles and rows written with
-   executemany / binary COPY, the candidate HNSW index dropped first and rebuilt after with
-   ``ensure_vector_index`` (timed). The output says which rows went which way.
+   executemany / binary COPY, in ``--bulk-processes`` processes (bench/bulk_load.py), the
+   candidate HNSW index dropped first and rebuilt after with ``ensure_vector_index``
+   (timed). The output says which rows went which way.
 2. Latency. ``talentmesh serve --no-worker`` runs against the benchmark database; vacancies are
    posted through it (indexed in the request), then ``GET /v1/vacancies/{id}/matches?limit=20``
    is timed sequentially over every vacancy, several times, beside ``GET /health`` and
