@@ -35,6 +35,15 @@ from matching.embeddings.encoder import Encoder, Vectors
 SHORT_TEXT_CHARS = 60
 # Seconds between checks that every process is still alive while waiting for results.
 POLL_SECONDS = 1.0
+# What one process's ``Loaded`` adds to the total.
+SUMMED = (
+    "profiles",
+    "sections",
+    "texts_encoded",
+    "extract_seconds",
+    "encode_seconds",
+    "write_seconds",
+)
 
 
 class VectorCache:
@@ -87,9 +96,7 @@ class Loaded:
     error: str = ""
 
     def add(self, other: Loaded) -> None:
-        for name in ("profiles", "sections", "texts_encoded"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("extract_seconds", "encode_seconds", "write_seconds"):
+        for name in SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped_early |= other.stopped_early
         self.error = self.error or other.error

@@ -60,7 +60,8 @@ _META = "\u2581"  # sentencepiece's word-start mark
 # Words: letters and digits, joined through inner hyphens, apostrophes, dots and plus signs
 # so "full-stack", "node.js", "c++" and Dutch compounds stay whole.
 _WORD = re.compile(r"\w+(?:[-'’.+#]\w+)*[+#]*")
-_LIST_SEPARATOR = re.compile(r"[,;\n]")
+# A comma between two digits is a decimal comma ("1,5 jaar"), not a list separator.
+_LIST_SEPARATOR = re.compile(r"[;\n]|(?<!\d),|,(?!\d)")
 
 
 def words(text: str) -> list[str]:

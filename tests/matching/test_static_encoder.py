@@ -179,6 +179,9 @@ def test_a_list_of_short_items_is_its_items() -> None:
     assert cut("Python, and building web services for the library").bag
     # One item: a short text stays one unit.
     assert cut("data engineer,") == Cut(["data engineer,"], bag=False)
+    # A decimal comma separates nothing.
+    assert cut("1,5 jaar ervaring") == Cut(["1,5 jaar ervaring"], bag=False)
+    assert cut("Excel, 1,5 jaar SAP").units == ["Excel", "1,5 jaar SAP"]
 
 
 def test_a_list_is_the_mean_of_its_items_whatever_their_order(fast: StaticE5Encoder) -> None:
