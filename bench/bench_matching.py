@@ -59,7 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
-from bench.bulk_load import Part, load_in_processes
+from bench.bulk_load import SUMMED, Part, load_in_processes
 from bench.bulk_rows import new_candidate
 from bench.profiles import profile, vacancy
 from bench.rows import Row, add_rows_argument, write_rows
@@ -402,12 +402,8 @@ def bulk_load(
     began = time.perf_counter()
     loaded = load_in_processes(part, args.bulk_processes)
     result.seconds = time.perf_counter() - began
-    result.profiles = loaded.profiles
-    result.sections = loaded.sections
-    result.texts_encoded = loaded.texts_encoded
-    result.extract_seconds = loaded.extract_seconds
-    result.encode_seconds = loaded.encode_seconds
-    result.write_seconds = loaded.write_seconds
+    for name in SUMMED:  # the counts and seconds, summed over the processes
+        setattr(result, name, getattr(loaded, name))
     result.stopped_early = loaded.stopped_early
     result.processes = args.bulk_processes
     log(
