@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -103,7 +103,8 @@ class Loaded:
 
 
 def log(message: str) -> None:
-    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+    """A progress line with the local time, as the matching bench's own lines."""
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
 def load_chunks(part: Part, counter: Any, name: str) -> Loaded:

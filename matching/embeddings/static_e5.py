@@ -69,14 +69,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-def units(text: str) -> list[str]:
-    """What is looked up in the table (see ``cut``)."""
-    return cut(text).units
-
-
 class Cut(NamedTuple):
-    """A text's units, and whether they are words to weigh by frequency (a bag of words) or
-    phrases that count alike (one phrase, or the items of a short list)."""
+    """A text's units (what is looked up in the table), and whether they are words to weigh
+    by frequency (a bag of words) or phrases that count alike (one phrase, or the items of a
+    short list)."""
 
     units: list[str]
     bag: bool

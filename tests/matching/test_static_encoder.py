@@ -18,7 +18,6 @@ from matching.embeddings.static_e5 import (
     Cut,
     StaticE5Encoder,
     cut,
-    units,
     words,
 )
 
@@ -156,16 +155,10 @@ def test_units_keep_compounds_and_short_texts_whole() -> None:
         "en",
         "ict-beheerder",
     ]
-    assert units("  Data   Engineer ") == ["Data Engineer"]
-    assert units("Senior data engineer bij een grote bank") == [
-        "senior",
-        "data",
-        "engineer",
-        "bij",
-        "een",
-        "grote",
-        "bank",
-    ]
+    assert cut("  Data   Engineer ") == Cut(["Data Engineer"], bag=False)
+    assert cut("Senior data engineer bij een grote bank") == Cut(
+        ["senior", "data", "engineer", "bij", "een", "grote", "bank"], bag=True
+    )
 
 
 def test_a_list_of_short_items_is_its_items() -> None:
