@@ -59,7 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
-from bench.bulk_load import SUMMED, Part, load_in_processes, log
+from bench.bulk_load import SUMMED, Part, load_in_processes
 from bench.bulk_rows import new_candidate
 from bench.profiles import profile, vacancy
 from bench.rows import Row, add_rows_argument, write_rows
@@ -82,6 +82,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # Held-out profiles for recall queries: far beyond any size, so never in the database.
 HELD_OUT_START = 50_000_000
 ORGANISATION = "Bench"
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", flush=True)
 
 
 def load() -> str:

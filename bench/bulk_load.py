@@ -103,7 +103,8 @@ class Loaded:
 
 
 def log(message: str) -> None:
-    """A progress line with the local time, as the matching bench's own lines."""
+    # Local time, as the matching bench's own lines beside these (it imports this module,
+    # so this module cannot import its log).
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
