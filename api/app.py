@@ -49,6 +49,7 @@ from distribution.links.cache import LinkCache
 from distribution.links.clicks import ClickBuffer
 from distribution.links.repository import LinkState
 from matching.candidates.schemas import CandidateCreate
+from matching.retrieval import scanned
 from matching.scoring.profiles import SIDES
 from matching.vacancies.schemas import VacancyCreate
 from models.db import make_engine, make_session_factory
@@ -109,6 +110,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.click_buffer = ClickBuffer(flush_seconds=settings.click_flush_seconds)
     # The sides of matched profiles (matching/scoring/side_cache.py), one cache per process.
     SIDES.resize(settings.match_cache_profiles)
+    # The section vectors of filtered matches' exact scans (matching/retrieval/scanned.py).
+    scanned.VECTORS.resize(settings.match_cache_scan_profiles)
     # Only sends jobs (after their transaction commits, see runtime/outbox.py).
     app.state.celery = make_celery(
         settings.broker_url, visibility_timeout=settings.task_visibility_timeout

@@ -124,6 +124,14 @@ class Settings(BaseSettings):
         "with the default model): a cached profile is used only while its row's updated_at "
         "and indexed_at are unchanged, and is dropped after 10 minutes (0: load every time).",
     )
+    match_cache_scan_profiles: int = Field(
+        default=20_000,
+        ge=0,
+        description="Profiles whose section vectors a process keeps for the exact scans of "
+        "filtered matches (about 8 KiB each with the default model), on the same terms as "
+        "match_cache_profiles; a filter passing more profiles than this is scanned in the "
+        "database (0: always).",
+    )
     click_flush_seconds: float = Field(
         default=1.0,
         ge=0,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from matching.embeddings import shares, store
 from matching.embeddings.store import OwnerFilter, StoredSection
-from matching.retrieval import pools, repository, terms
+from matching.retrieval import pools, repository, scanned, terms
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from models import Candidate, Vacancy
@@ -66,17 +66,18 @@ def dense(
     owner_kind: str,
     model: str,
     queries: Sequence[StoredSection],
-    within: str | None,
+    within: repository.Filtered | None,
     passing: OwnerFilter | None,
     table_rows: float,
     ef_search: int | None = None,
 ) -> list[tuple[uuid.UUID, float]]:
-    """Owners by their best section's similarity to any of the queries, best first; the
-    graphs are searched at ``ef_search``, by default the table's (store.ef_search_for)."""
+    """Owners by their best section's similarity to any of the queries, best first: of the
+    owners ``within`` scanned exactly, or else through the graphs, searched at
+    ``ef_search``, by default the table's (store.ef_search_for)."""
     best: dict[uuid.UUID, float] = {}
     searched = (session, organisation_id, owner_kind, model, [s.vector for s in queries])
     rankings = (
-        store.nearest_owners_within(*searched, within, limit=w.ANN_PER_QUERY)
+        scanned.nearest_within(*searched, within, limit=w.ANN_PER_QUERY)
         if within is not None
         else store.nearest_owners_many(
             *searched,
@@ -109,15 +110,17 @@ def generate(
     channel's owners only)."""
     owner_kind = "candidate" if owner is Candidate else "vacancy"
     rows = terms.table_rows(session, owner.__tablename__)
-    within: str | None = None
+    within: repository.Filtered | None = None
     in_index: OwnerFilter | None = None
     if filters != MatchFilters() or owner is Vacancy:
         cap = exact_scan_cap(rows)
-        passing = repository.filtered_ids(session, owner, organisation_id, filters, cap)
+        passing = repository.filtered_ids(
+            session, owner, organisation_id, filters, cap, stamped=scanned.keeps(cap)
+        )
         if not passing.total:
             return []
         if passing.total <= cap:
-            within = passing.ids
+            within = passing
         else:
             in_index = repository.index_filter(owner, organisation_id, filters)
     searched = text_queries(queries)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Text,
     and_,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -28,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session, defer
 
+from matching.embeddings.scan import stamp_sql
 from matching.embeddings.store import OwnerFilter
 from matching.indexing.service import ts_config
 from matching.retrieval.schemas import MatchFilters
@@ -179,28 +182,40 @@ class Filtered(NamedTuple):
     # Their ids as one ``uuid[]`` literal, passed back to the database as it came: a
     # Python object per id, and psycopg's quoting check per id, cost 4 ms for 1,465 ids.
     ids: str
+    # With ``stamped``: each owner's stamp (matching/embeddings/scan.py), in the same order,
+    # comma-separated.
+    stamps: str | None = None
 
 
 def filtered_ids(
-    session: Session, model: Owner, organisation_id: uuid.UUID, filters: MatchFilters, cap: int
+    session: Session,
+    model: Owner,
+    organisation_id: uuid.UUID,
+    filters: MatchFilters,
+    cap: int,
+    *,
+    stamped: bool = False,
 ) -> Filtered:
     """Every owner passing the filters, up to ``cap``+1 (more than ``cap`` means the filters
-    are not selective, and the index can do the work)."""
+    are not selective, and the index can do the work); with ``stamped``, their stamps too."""
+    stamp = literal_column(stamp_sql(model.__tablename__), BigInteger).label("stamp")
     passing = (
-        select(model.id)
+        select(model.id, *([stamp] if stamped else []))
         .where(model.organisation_id == organisation_id, filter_clause(model, filters))
         .limit(cap + 1)
         .subquery()
     )
     # Joined as text, not cast from an array: the array's output checks every element for
-    # quoting, 21 against 11 ms for 14,406 ids at a million profiles.
-    count, ids = session.execute(
+    # quoting, 21 against 11 ms for 14,406 ids at a million profiles. Both aggregates read
+    # the rows in the same order.
+    count, ids, stamps = session.execute(
         select(
             func.count(),
             func.coalesce(func.string_agg(cast(passing.c.id, Text), literal(",")), ""),
+            func.string_agg(cast(passing.c.stamp, Text), literal(",")) if stamped else null(),
         )
     ).one()
-    return Filtered(int(count), "{" + str(ids) + "}")
+    return Filtered(int(count), "{" + str(ids) + "}", stamps if stamped else None)
 
 
 R = TypeVar("R", Candidate, Vacancy)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from celery import Task, shared_task
 
-from matching.retrieval import announce, pools, service
+from matching.retrieval import announce, pools, scanned, service
 from matching.scoring.profiles import SIDES
 from runtime.settings import get_settings
 from runtime.task_support import task_transaction
@@ -19,6 +19,7 @@ def match_vacancy(self: Task[Any, Any], vacancy_id: str) -> int:
     announces twice, each with the ranking of its moment."""
     settings = get_settings()
     SIDES.resize(settings.match_cache_profiles)
+    scanned.VECTORS.resize(settings.match_cache_scan_profiles)
     with task_transaction(self.app) as session:
         return announce.announce(session, UUID(vacancy_id), settings.embedding_model)
 

@@ -26,7 +26,9 @@ T = TypeVar("T")
 DEFAULT_SIZE = 10_000
 MAX_AGE_SECONDS = 600.0
 
-Key = tuple[str, uuid.UUID, str]  # (owner kind, owner id, model)
+# (owner kind, owner id, model); the id as a uuid, or as its text where the owners come as
+# text from the database (matching/retrieval/scanned.py).
+Key = tuple[str, uuid.UUID | str, str]
 
 
 class SideCache(Generic[T]):

@@ -1,0 +1,76 @@
+"""Filtered matches' exact scans from section vectors kept in the process.
+
+A match whose filters pass few enough owners scans all of them exactly (generation.py).
+In the database, that reads every passing owner's sections again on every request, rows
+scattered over the section table; a recruiter's next vacancy with the same filter, or the
+next page, asks for the same owners. Here each owner's indexed section vectors are read
+once (matching/embeddings/scan.py) and kept, and the scan is one matrix product.
+
+An entry is used only while the owner row's stamp, read with the filter in the same
+request, equals the one read with the vectors, so no process scans sections that an edit,
+a re-index or an erasure has replaced; entries also expire and are evicted as the scoring
+sides' cache does (matching/scoring/side_cache.py). With fewer places than owners to scan,
+or none (``match_cache_scan_profiles`` 0), the scan runs in the database as before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from matching.embeddings import scan, store
+from matching.embeddings.encoder import Vectors
+from matching.embeddings.store import Found
+from matching.retrieval.repository import Filtered
+from matching.scoring.side_cache import SideCache
+
+# Owners whose vectors a process keeps: about 8 KiB each with a 384-dimensional model and
+# five indexed sections. A city's share of a million profiles (14,406 for Berlin) fits.
+DEFAULT_OWNERS = 20_000
+
+# Each owner's id with its vectors: the id as a uuid is made once, not per scan.
+VECTORS: SideCache[tuple[uuid.UUID, np.ndarray]] = SideCache(size=DEFAULT_OWNERS)
+
+
+def keeps(owners: int) -> bool:
+    """Whether a scan of this many owners is served from kept vectors."""
+    return 0 < owners <= VECTORS.size
+
+
+def nearest_within(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    queries: Sequence[Vectors],
+    filtered: Filtered,
+    *,
+    limit: int,
+) -> Found:
+    """What ``store.nearest_owners_within`` returns for the owners of ``filtered``, from the
+    kept vectors where their stamps still hold, the rest read (and kept) first."""
+    if not queries or filtered.ids == "{}":
+        return [[] for _ in queries]
+    if filtered.stamps is None or not keeps(filtered.total):
+        return store.nearest_owners_within(
+            session, organisation_id, owner_kind, model, queries, filtered.ids, limit=limit
+        )
+    ids = filtered.ids[1:-1].split(",")
+    stamps = [int(stamp) for stamp in filtered.stamps.split(",")]
+    found = VECTORS.get_many(
+        ((owner_kind, owner_id, model), stamp) for owner_id, stamp in zip(ids, stamps, strict=True)
+    )
+    missing = [owner_id for owner_id in ids if (owner_kind, owner_id, model) not in found]
+    if missing:
+        read = {
+            (owner_kind, owner_id, model): (got.stamp, (uuid.UUID(owner_id), got.matrix))
+            for owner_id, got in scan.read_vectors(
+                session, organisation_id, owner_kind, model, missing
+            ).items()
+        }
+        VECTORS.put_many((key, stamp, value) for key, (stamp, value) in read.items())
+        found.update((key, value) for key, (_, value) in read.items())
+    return scan.nearest(list(found.values()), queries, limit)
