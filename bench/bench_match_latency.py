@@ -11,7 +11,8 @@ brings its schema to head, and measures:
    unfiltered and with a selective filter
    (``--filter-city``, about 1 % of the generated profiles), with ``GET /health`` interleaved
    as the reference for the same background load; then all again with a service that keeps
-   no profile between requests (``TALENTMESH_MATCH_CACHE_PROFILES=0``), as for a first look.
+   no profile between requests (``TALENTMESH_MATCH_CACHE_PROFILES=0`` and
+   ``TALENTMESH_MATCH_CACHE_SCAN_PROFILES=0``), as for a first look.
    Before the runs each vacancy's match pool is found as the worker's job would
    (``matching.retrieval.service.refresh_pool``, timed); after the unfiltered and filtered
    runs the pools are dropped and the unfiltered requests timed again, as a vacancy sees
@@ -532,8 +533,9 @@ def _latencies(
     filter_city: str,
 ) -> list[Row]:
     """The service as configured, then once more with no profile kept between requests
-    (``TALENTMESH_MATCH_CACHE_PROFILES=0``): every request then loads its whole pool, as
-    the first look at a vacancy whose candidates no request has loaded yet does."""
+    (``TALENTMESH_MATCH_CACHE_PROFILES=0``, and no section vectors kept for filtered scans):
+    every request then loads its whole pool, and scans a filter's owners in the database,
+    as the first look at a vacancy whose candidates no request has loaded yet does."""
     # A broker of its own: one copied with the data dir would claim its old port.
     broker_dir = Path(tempfile.mkdtemp(prefix="bench-match-broker-"))
     broker = start_embedded_broker(broker_dir)
