@@ -91,15 +91,17 @@ def delft(db: Session) -> tuple[Organisation, list[Candidate]]:
 
 
 def _in_database(
-    db: Session, organisation: Organisation, queries: list[np.ndarray], filtered: str, limit: int
+    db: Session, organisation: Organisation, queries: list[np.ndarray], limit: int
 ) -> list[list[tuple[uuid.UUID, float]]]:
+    """The scan of the Delft owners in the database, on one connection."""
+    filtered = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000)
     return nearest_owners_within(
         db,
         organisation.id,
         "candidate",
         DEFAULT_MODEL,
         queries,
-        filtered,
+        filtered.ids,
         limit=limit,
         concurrent=False,
     )
@@ -129,8 +131,7 @@ def test_kept_vectors_rank_as_the_database_scan_and_are_read_once(
 ) -> None:
     organisation, candidates = delft
     queries = list(_unit(np.random.default_rng(3), 2))
-    filtered = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000)
-    expected = _in_database(db, organisation, queries, filtered.ids, 15)
+    expected = _in_database(db, organisation, queries, 15)
     assert all(len(hits) == 15 for hits in expected)
 
     _same(_kept(db, organisation, queries, 15), expected)
@@ -163,8 +164,7 @@ def test_without_room_for_every_owner_the_database_scans(
 ) -> None:
     organisation, _ = delft
     queries = list(_unit(np.random.default_rng(5), 2))
-    filtered = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000)
-    expected = _in_database(db, organisation, queries, filtered.ids, 10)
+    expected = _in_database(db, organisation, queries, 10)
     scanned.VECTORS.resize(39)
     _same(_kept(db, organisation, queries, 10), expected)
     scanned.VECTORS.resize(0)
