@@ -59,7 +59,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth.service import create_api_key
-from bench.bulk_load import SUMMED, Part, adopt_tables, load_in_processes, share_table
+from bench.bulk_load import SUMMED, Part, load_in_processes
 from bench.bulk_rows import new_candidate
 from bench.profiles import profile, vacancy
 from bench.rows import Row, add_rows_argument, write_rows
@@ -397,20 +397,11 @@ def bulk_load(
     # processes (bench/bulk_load.py). Writing in a thread beside the next chunk measured no
     # faster: a write beside the derivation waits for the interpreter (docs/benchmarks.md,
     # 2026-12-06).
+    part = Part(url, model, organisation_id, args.seed, start, count, args.bulk_chunk, stop_at)
     log(f"  bulk: {count} profiles in {args.bulk_processes} processes, {load()}")
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="talentmesh-bulk-tables-") as tables:
-        share_table(resources.encoder, Path(tables))
-        part = Part(
-            url, model, organisation_id, args.seed, start, count, args.bulk_chunk, stop_at, tables
-        )
-        loaded = load_in_processes(part, args.bulk_processes)
-        result.seconds = time.perf_counter() - began
-        adopted = time.perf_counter()
-        units = adopt_tables(resources.encoder, Path(tables))
-    if units:
-        took = time.perf_counter() - adopted
-        log(f"  bulk: {units} units of the processes' tables taken over in {took:.1f} s")
+    loaded = load_in_processes(part, args.bulk_processes)
+    result.seconds = time.perf_counter() - began
     for name in SUMMED:  # the counts and seconds, summed over the processes
         setattr(result, name, getattr(loaded, name))
     result.stopped_early = loaded.stopped_early

@@ -8,11 +8,6 @@ mostly idle once the fast mode's table knows the words; two processes fill both.
 Chunks are handed out in order from a shared counter, and a process checks the deadline
 only before taking the next one, so the profiles loaded are always a prefix of the ones
 asked for (a later run goes on from their count, as with one process).
-
-With the fast mode, the processes start from the parent's table of units (``share_table``)
-and leave theirs behind, which the parent then takes over (``adopt_tables``): the words and
-short texts of 100,000 profiles are then known to the process that goes on to place the
-occupation names as waypoints, as they would be to a service that indexed those profiles.
 """
 
 from __future__ import annotations
@@ -27,7 +22,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -35,7 +29,6 @@ from pgvector.psycopg import register_vector
 
 from bench.bulk_rows import copy_rows, derive_rows, memoised
 from matching.embeddings.encoder import Encoder, Vectors
-from matching.embeddings.static_e5 import StaticE5Encoder
 
 # Texts this short (skill names, degrees) repeat across profiles; their vectors are cached
 # across bulk chunks. Longer texts are only deduplicated within a chunk.
@@ -87,7 +80,6 @@ class Part:
     count: int
     chunk: int  # profiles per chunk
     stop_at: float  # time.monotonic() after which no new chunk is taken
-    tables: str = ""  # a folder for the fast mode's tables (share_table, adopt_tables)
 
 
 @dataclass
@@ -116,24 +108,6 @@ def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
-# The parent's table, which every process loads first.
-_START_TABLE = "start.npz"
-
-
-def share_table(encoder: Encoder, folder: Path) -> None:
-    """Write ``encoder``'s table of units for the loading processes to start from."""
-    if isinstance(encoder, StaticE5Encoder):
-        encoder.save(folder / _START_TABLE)
-
-
-def adopt_tables(encoder: Encoder, folder: Path) -> int:
-    """Add the units the loading processes left in ``folder`` to ``encoder``'s table; how
-    many were read."""
-    if not isinstance(encoder, StaticE5Encoder):
-        return 0
-    return sum(encoder.load(path) for path in sorted(folder.glob("process-*.npz")))
-
-
 def load_chunks(part: Part, counter: Any, name: str) -> Loaded:
     """Take chunks from ``counter`` until none is left or the deadline passes."""
     from matching.indexing.resources import matching_resources
@@ -145,12 +119,7 @@ def load_chunks(part: Part, counter: Any, name: str) -> Loaded:
             resources = memoised(matching_resources(session, part.model))
     finally:
         engine.dispose()
-    tables = Path(part.tables) if part.tables else None
-    encoder = resources.encoder
-    start_table = tables / _START_TABLE if tables is not None else None
-    if start_table is not None and start_table.exists() and isinstance(encoder, StaticE5Encoder):
-        encoder.load(start_table)
-    cache = VectorCache(encoder)
+    cache = VectorCache(resources.encoder)
     done = Loaded()
     chunks = -(-part.count // part.chunk)
     url = part.url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -185,8 +154,6 @@ def load_chunks(part: Part, counter: Any, name: str) -> Loaded:
                     f"{done.encode_seconds:.0f} s, write {done.write_seconds:.0f} s)"
                 )
     done.texts_encoded = cache.encoded
-    if tables is not None and isinstance(encoder, StaticE5Encoder):
-        encoder.save(tables / f"process-{name.replace(' ', '-')}.npz")
     return done
 
 
