@@ -115,7 +115,7 @@ def generate(
     if filters != MatchFilters() or owner is Vacancy:
         cap = exact_scan_cap(rows)
         passing = repository.filtered_ids(
-            session, owner, organisation_id, filters, cap, stamped=scanned.keeps(cap)
+            session, owner, organisation_id, filters, cap, stamped_up_to=scanned.most()
         )
         if not passing.total:
             return []

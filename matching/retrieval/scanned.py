@@ -9,8 +9,8 @@ once (matching/embeddings/scan.py) and kept, and the scan is one matrix product.
 An entry is used only while the owner row's stamp, read with the filter in the same
 request, equals the one read with the vectors, so no process scans sections that an edit,
 a re-index or an erasure has replaced; entries also expire and are evicted as the scoring
-sides' cache does (matching/scoring/side_cache.py). With fewer places than owners to scan,
-or none (``match_cache_scan_profiles`` 0), the scan runs in the database as before.
+sides' cache does (matching/scoring/side_cache.py). A scan of more than KEPT_SCAN_OWNERS, or
+with no room (``match_cache_scan_profiles`` 0), runs in the database as before.
 """
 
 from __future__ import annotations
@@ -28,16 +28,29 @@ from matching.retrieval.repository import Filtered
 from matching.scoring.side_cache import SideCache
 
 # Owners whose vectors a process keeps: about 8 KiB each with a 384-dimensional model and
-# five indexed sections. A city's share of a million profiles (14,406 for Berlin) fits.
+# five indexed sections; the owners of several filters.
 DEFAULT_OWNERS = 20_000
 
 # Each owner's id with its vectors: the id as a uuid is made once, not per scan.
 VECTORS: SideCache[tuple[uuid.UUID, np.ndarray]] = SideCache(size=DEFAULT_OWNERS)
 
 
+# Scans of more owners than this run in the database, on two connections
+# (store.SPLIT_SCAN_OWNERS): at a million profiles, Berlin's 14,406 owners from kept vectors
+# (117 MB copied and multiplied per request) took 162 / 246 ms at p50 / p95 for the whole
+# match, where at 100,000 the 1,465 owners took 4.1-4.4 ms to scan against 13.2-13.8 in the
+# database (docs/benchmarks.md, 2026-12-07).
+KEPT_SCAN_OWNERS = store.SPLIT_SCAN_OWNERS
+
+
+def most() -> int:
+    """The most owners a scan is served from kept vectors for (0: none)."""
+    return min(VECTORS.size, KEPT_SCAN_OWNERS)
+
+
 def keeps(owners: int) -> bool:
     """Whether a scan of this many owners is served from kept vectors."""
-    return 0 < owners <= VECTORS.size
+    return 0 < owners <= most()
 
 
 def nearest_within(

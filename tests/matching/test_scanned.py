@@ -110,7 +110,9 @@ def _in_database(
 def _kept(
     db: Session, organisation: Organisation, queries: list[np.ndarray], limit: int
 ) -> list[list[tuple[uuid.UUID, float]]]:
-    filtered = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000, stamped=True)
+    filtered = repository.filtered_ids(
+        db, Candidate, organisation.id, DELFT, 1000, stamped_up_to=1000
+    )
     return scanned.nearest_within(
         db, organisation.id, "candidate", DEFAULT_MODEL, queries, filtered, limit=limit
     )
@@ -188,3 +190,15 @@ def test_an_owner_without_indexed_sections_is_left_out(
     [hits] = _kept(db, organisation, [query], 100)
     assert len(hits) == 39
     assert bare.id not in {owner for owner, _ in hits}
+
+
+def test_stamps_are_read_only_for_lists_short_enough_to_keep(
+    db: Session, delft: tuple[Organisation, list[Candidate]]
+) -> None:
+    organisation, _ = delft
+    few = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000, stamped_up_to=40)
+    many = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000, stamped_up_to=39)
+    assert few.total == many.total == 40
+    assert few.stamps is not None
+    assert len(few.stamps.split(",")) == 40
+    assert many.stamps is None
