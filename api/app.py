@@ -111,7 +111,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     # The sides of matched profiles (matching/scoring/side_cache.py), one cache per process.
     SIDES.resize(settings.match_cache_profiles)
     # The section vectors of filtered matches' exact scans (matching/retrieval/scanned.py).
-    scanned.VECTORS.resize(settings.match_cache_scan_profiles)
+    scanned.resize(settings.match_cache_scan_profiles)
     # Only sends jobs (after their transaction commits, see runtime/outbox.py).
     app.state.celery = make_celery(
         settings.broker_url, visibility_timeout=settings.task_visibility_timeout

@@ -16,10 +16,23 @@ class LocationMixin:
     location_lon: Mapped[float | None] = mapped_column(Float)
 
 
+# What a filtered match reads of each owner a city passes: its id and its stamp
+# (matching/embeddings/scan.py). Carried in the city index so that the owners come from the
+# index alone: at a million profiles the 14,406 in Berlin took 21 ms to fetch from as many
+# table pages (migration 0016). The city itself too: the planner uses an index alone only
+# where it holds every column a query names, and ``lower(location_city)`` names it.
+FILTER_READS = ("location_city", "id", "updated_at", "indexed_at", "indexed_model")
+
+
 def location_indexes(table: str) -> tuple[Index, Index]:
     """The indexes of the match filters by city (case-insensitive) and country, within an
     organisation: without them a filter read the whole table (migration 0010)."""
     return (
-        Index(f"ix_{table}_organisation_id_city", "organisation_id", text("lower(location_city)")),
+        Index(
+            f"ix_{table}_organisation_id_city",
+            "organisation_id",
+            text("lower(location_city)"),
+            postgresql_include=list(FILTER_READS),
+        ),
         Index(None, "organisation_id", "location_country"),
     )

@@ -128,9 +128,9 @@ class Settings(BaseSettings):
         default=20_000,
         ge=0,
         description="Profiles whose section vectors a process keeps for the exact scans of "
-        "filtered matches passing up to 2,000 profiles (about 8 KiB each with the default "
-        "model), on the same terms as match_cache_profiles; larger scans run in the database "
-        "(0: always).",
+        "filtered matches (about 8 KiB each with the default model), on the same terms as "
+        "match_cache_profiles, and as many again stacked per filter; a filter passing more "
+        "profiles is scanned in the database (0: always).",
     )
     click_flush_seconds: float = Field(
         default=1.0,

@@ -1,6 +1,7 @@
 """Exact scans in the process: the indexed section vectors of a filter's owners, read from
 the database once (``read_vectors``) and kept by the caller (matching/retrieval/scanned.py),
-compared with a match's queries in numpy (``nearest``).
+stacked into one matrix (``stack``) and compared with a match's queries in numpy
+(``nearest``).
 
 ``store.nearest_owners_within`` compares them in the database on every request, and most
 of that is fetching rows scattered over the section table, not arithmetic: the next vacancy
@@ -88,19 +89,36 @@ def read_vectors(
     return out
 
 
-def nearest(
-    owners: Sequence[tuple[uuid.UUID, np.ndarray]], queries: Sequence[Vectors], limit: int
-) -> Found:
+class Stacked(NamedTuple):
+    """Owners' vectors one after the other in one matrix, ready to scan: a filter's owners,
+    kept whole while the filter passes the same owners (matching/retrieval/scanned.py)."""
+
+    owners: list[uuid.UUID]  # those with at least one vector, in the matrix's order
+    starts: np.ndarray  # each owner's first row
+    matrix: np.ndarray
+
+
+def stack(owners: Sequence[tuple[uuid.UUID, np.ndarray]]) -> Stacked:
+    present = [(owner_id, matrix) for owner_id, matrix in owners if len(matrix)]
+    if not present:
+        return Stacked([], np.zeros(0, dtype=np.int64), _NONE)
+    sizes = np.fromiter((len(matrix) for _, matrix in present), dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return Stacked(
+        [owner_id for owner_id, _ in present],
+        starts,
+        np.concatenate([matrix for _, matrix in present]),
+    )
+
+
+def nearest(stacked: Stacked, queries: Sequence[Vectors], limit: int) -> Found:
     """For each query, the best ``limit`` owners by their best section's inner product with
     it (the cosine: every encoder's vectors are unit vectors), ties by owner id, as
     ``store.nearest_owners_within`` ranks them."""
-    present = [(owner_id, matrix) for owner_id, matrix in owners if len(matrix)]
-    if not queries or not present:
+    if not queries or not stacked.owners:
         return [[] for _ in queries]
-    sizes = np.fromiter((len(matrix) for _, matrix in present), dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    similarities = np.concatenate([matrix for _, matrix in present]) @ np.stack(queries).T
-    best = np.maximum.reduceat(similarities, starts, axis=0)  # owners x queries
+    similarities = stacked.matrix @ np.stack(queries).T
+    best = np.maximum.reduceat(similarities, stacked.starts, axis=0)  # owners x queries
     out: Found = []
     for column in best.T:
         if len(column) > limit:
@@ -109,6 +127,6 @@ def nearest(
             chosen = np.flatnonzero(column >= cut)
         else:
             chosen = np.arange(len(column))
-        ranked = sorted((-float(column[i]), present[i][0]) for i in chosen)[:limit]
+        ranked = sorted((-float(column[i]), stacked.owners[i]) for i in chosen)[:limit]
         out.append([(owner_id, -similarity) for similarity, owner_id in ranked])
     return out

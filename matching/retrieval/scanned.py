@@ -6,11 +6,16 @@ scattered over the section table; a recruiter's next vacancy with the same filte
 next page, asks for the same owners. Here each owner's indexed section vectors are read
 once (matching/embeddings/scan.py) and kept, and the scan is one matrix product.
 
+The owners a filter passes are also kept stacked in one matrix (a block), while the filter
+passes the same owners with the same stamps: stacking Berlin's 14,406 owners at a million
+profiles (117 MB) cost more than the product itself, and looking each owner up 8 ms more.
+
 An entry is used only while the owner row's stamp, read with the filter in the same
 request, equals the one read with the vectors, so no process scans sections that an edit,
-a re-index or an erasure has replaced; entries also expire and are evicted as the scoring
-sides' cache does (matching/scoring/side_cache.py). A scan of more than KEPT_SCAN_OWNERS, or
-with no room (``match_cache_scan_profiles`` 0), runs in the database as before.
+a re-index or an erasure has replaced (a block, while every stamp it was made with holds);
+entries also expire and are evicted as the scoring sides' cache does
+(matching/scoring/side_cache.py). With no room (``match_cache_scan_profiles`` 0), or more
+owners than it holds, the scan runs in the database as before.
 """
 
 from __future__ import annotations
@@ -33,19 +38,20 @@ DEFAULT_OWNERS = 20_000
 
 # Each owner's id with its vectors: the id as a uuid is made once, not per scan.
 VECTORS: SideCache[tuple[uuid.UUID, np.ndarray]] = SideCache(size=DEFAULT_OWNERS)
+# The blocks, keyed by the filter's owner list as the database wrote it, stamped with their
+# stamps as written; as many owners again as VECTORS holds (they are copies).
+BLOCKS: SideCache[scan.Stacked] = SideCache(size=DEFAULT_OWNERS, weigh=lambda s: len(s.owners))
 
 
-# Scans of more owners than this run in the database, on two connections
-# (store.SPLIT_SCAN_OWNERS): at a million profiles, Berlin's 14,406 owners from kept vectors
-# (117 MB copied and multiplied per request) took 162 / 246 ms at p50 / p95 for the whole
-# match, where at 100,000 the 1,465 owners took 4.1-4.4 ms to scan against 13.2-13.8 in the
-# database (docs/benchmarks.md, 2026-12-07).
-KEPT_SCAN_OWNERS = store.SPLIT_SCAN_OWNERS
+def resize(owners: int) -> None:
+    """Keep up to ``owners`` owners' vectors, and as many again in blocks."""
+    VECTORS.resize(owners)
+    BLOCKS.resize(owners)
 
 
 def most() -> int:
     """The most owners a scan is served from kept vectors for (0: none)."""
-    return min(VECTORS.size, KEPT_SCAN_OWNERS)
+    return VECTORS.size
 
 
 def keeps(owners: int) -> bool:
@@ -71,8 +77,31 @@ def nearest_within(
         return store.nearest_owners_within(
             session, organisation_id, owner_kind, model, queries, filtered.ids, limit=limit
         )
-    ids = filtered.ids[1:-1].split(",")
-    stamps = [int(stamp) for stamp in filtered.stamps.split(",")]
+    # The list's text is the key: the same owners in the same order (the filter's index
+    # order), and stamps that still hold.
+    block_key = (owner_kind, filtered.ids, model)
+    kept = BLOCKS.get_many([(block_key, filtered.stamps)]).get(block_key)
+    if kept is None:
+        owners = _owner_vectors(
+            session, organisation_id, owner_kind, model, filtered.ids, filtered.stamps
+        )
+        kept = scan.stack(owners)
+        BLOCKS.put_many([(block_key, filtered.stamps, kept)])
+    return scan.nearest(kept, queries, limit)
+
+
+def _owner_vectors(
+    session: Session,
+    organisation_id: uuid.UUID,
+    owner_kind: str,
+    model: str,
+    owner_ids: str,
+    owner_stamps: str,
+) -> list[tuple[uuid.UUID, np.ndarray]]:
+    """The vectors of the owners of a filter's list, kept ones where their stamps still
+    hold, the rest read (and kept) first."""
+    ids = owner_ids[1:-1].split(",")
+    stamps = [int(stamp) for stamp in owner_stamps.split(",")]
     found = VECTORS.get_many(
         ((owner_kind, owner_id, model), stamp) for owner_id, stamp in zip(ids, stamps, strict=True)
     )
@@ -86,4 +115,4 @@ def nearest_within(
         }
         VECTORS.put_many((key, stamp, value) for key, (stamp, value) in read.items())
         found.update((key, value) for key, (_, value) in read.items())
-    return scan.nearest(list(found.values()), queries, limit)
+    return list(found.values())

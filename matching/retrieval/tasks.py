@@ -19,7 +19,7 @@ def match_vacancy(self: Task[Any, Any], vacancy_id: str) -> int:
     announces twice, each with the ranking of its moment."""
     settings = get_settings()
     SIDES.resize(settings.match_cache_profiles)
-    scanned.VECTORS.resize(settings.match_cache_scan_profiles)
+    scanned.resize(settings.match_cache_scan_profiles)
     with task_transaction(self.app) as session:
         return announce.announce(session, UUID(vacancy_id), settings.embedding_model)
 

@@ -33,22 +33,43 @@ Key = tuple[str, uuid.UUID | str, str]
 
 class SideCache(Generic[T]):
     """Key -> value, valid while the caller's stamp equals the stored one. ``size`` 0 keeps
-    nothing. Safe to share between worker threads."""
+    nothing. Safe to share between worker threads.
+
+    ``size`` counts entries, or with ``weigh`` the sum of its values' weights (a value
+    holding a thousand owners' vectors weighs a thousand)."""
 
     def __init__(
         self,
         size: int = DEFAULT_SIZE,
         max_age: float = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        weigh: Callable[[T], int] | None = None,
     ) -> None:
         self.size = size
         self.max_age = max_age
         self._clock = clock
+        self._weigh = weigh
+        self._weight = 0
         self._lock = threading.Lock()
         self._entries: OrderedDict[Key, tuple[Hashable, float, T]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def weight(self) -> int:
+        """What the entries held weigh (their number, without ``weigh``)."""
+        return self._weight
+
+    def _weight_of(self, value: T) -> int:
+        return 1 if self._weigh is None else self._weigh(value)
+
+    def _drop(self, key: Key) -> None:
+        self._weight -= self._weight_of(self._entries.pop(key)[2])
+
+    def _shrink(self, size: int) -> None:
+        while self._entries and self._weight > max(size, 0):
+            self._drop(next(iter(self._entries)))
 
     def get_many(self, wanted: Iterable[tuple[Key, Hashable]]) -> dict[Key, T]:
         """The fresh entries among ``(key, stamp)``; a stale or expired one is dropped."""
@@ -62,7 +83,7 @@ class SideCache(Generic[T]):
                 if entry is None:
                     continue
                 if entry[0] != stamp or entry[1] <= now:
-                    del self._entries[key]
+                    self._drop(key)
                     continue
                 self._entries.move_to_end(key)
                 found[key] = entry[2]
@@ -74,17 +95,18 @@ class SideCache(Generic[T]):
         expires = self._clock() + self.max_age
         with self._lock:
             for key, stamp, value in items:
+                if key in self._entries:
+                    self._drop(key)
                 self._entries[key] = (stamp, expires, value)
-                self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                self._weight += self._weight_of(value)
+            self._shrink(self.size)
 
     def resize(self, size: int) -> None:
         with self._lock:
             self.size = size
-            while len(self._entries) > max(size, 0):
-                self._entries.popitem(last=False)
+            self._shrink(size)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._weight = 0

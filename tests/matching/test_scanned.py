@@ -43,9 +43,25 @@ def _sections(candidate: Candidate, vectors: np.ndarray) -> OwnerSections:
 def empty_cache() -> Iterator[None]:
     size = scanned.VECTORS.size
     scanned.VECTORS.clear()
+    scanned.BLOCKS.clear()
     yield
-    scanned.VECTORS.resize(size)
+    scanned.resize(size)
     scanned.VECTORS.clear()
+    scanned.BLOCKS.clear()
+
+
+@pytest.fixture
+def stacks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of owners each block was stacked from."""
+    stacked: list[int] = []
+    stack = scan.stack
+
+    def counted(owners: list[tuple[uuid.UUID, np.ndarray]]) -> scan.Stacked:
+        stacked.append(len(owners))
+        return stack(owners)
+
+    monkeypatch.setattr(scan, "stack", counted)
+    return stacked
 
 
 @pytest.fixture
@@ -161,15 +177,41 @@ def test_an_owner_reindexed_since_is_read_again(
     assert reads == [40, 1]
 
 
+def test_a_filters_block_is_kept_while_it_passes_the_same_owners_unchanged(
+    db: Session,
+    delft: tuple[Organisation, list[Candidate]],
+    reads: list[int],
+    stacks: list[int],
+) -> None:
+    organisation, candidates = delft
+    queries = list(_unit(np.random.default_rng(8), 3))
+    for _ in range(3):
+        _same(_kept(db, organisation, queries, 12), _in_database(db, organisation, queries, 12))
+    assert stacks == [40]  # stacked once, scanned three times
+    assert scanned.BLOCKS.weight == 40
+
+    # A profile moving to Delft changes the list: a new block, only the newcomer read.
+    newcomer = next(c for c in candidates if c.location_city == "Leiden")
+    newcomer.location_city = "Delft"
+    db.flush()
+    _same(_kept(db, organisation, queries, 12), _in_database(db, organisation, queries, 12))
+    # An edit to one of them changes its stamp: the list is the same, the block is not used.
+    candidates[3].headline = "Archivaris en conservator"
+    db.flush()
+    _same(_kept(db, organisation, queries, 12), _in_database(db, organisation, queries, 12))
+    assert stacks == [40, 41, 41]
+    assert reads == [40, 1, 1]
+
+
 def test_without_room_for_every_owner_the_database_scans(
     db: Session, delft: tuple[Organisation, list[Candidate]], reads: list[int]
 ) -> None:
     organisation, _ = delft
     queries = list(_unit(np.random.default_rng(5), 2))
     expected = _in_database(db, organisation, queries, 10)
-    scanned.VECTORS.resize(39)
+    scanned.resize(39)
     _same(_kept(db, organisation, queries, 10), expected)
-    scanned.VECTORS.resize(0)
+    scanned.resize(0)
     _same(_kept(db, organisation, queries, 10), expected)
     assert reads == []
 

@@ -28,6 +28,22 @@ def test_an_entry_serves_only_its_own_stamp() -> None:
     assert cache.get_many([(_key(1), "v1")]) == {}
 
 
+def test_a_weighed_cache_holds_up_to_its_size_in_weight() -> None:
+    cache = SideCache[list[int]](size=10, weigh=len)
+    cache.put_many([(_key(1), 0, [1] * 4), (_key(2), 0, [2] * 4)])
+    assert cache.weight == 8
+    cache.put_many([(_key(1), 0, [1] * 2)])  # replaced: its old weight goes
+    assert cache.weight == 6
+    cache.put_many([(_key(3), 0, [3] * 5)])  # 11 > 10: the least recently used leaves
+    assert set(cache.get_many([(_key(n), 0) for n in (1, 2, 3)])) == {_key(1), _key(3)}
+    assert cache.weight == 7
+    assert cache.get_many([(_key(1), 1)]) == {}  # a stale entry leaves with its weight
+    assert cache.weight == 5
+    cache.resize(4)
+    assert cache.weight == 0
+    assert len(cache) == 0
+
+
 def test_entries_expire_and_the_least_recently_used_leave_first() -> None:
     now = [0.0]
     cache = SideCache[int](size=2, max_age=60, clock=lambda: now[0])
