@@ -436,12 +436,14 @@ def bulk_load(
     # the requests it overlapped took up to 100 ms (docs/benchmarks.md, 2026-12-07). Not
     # before the waypoints either: a vacuum records the pages' free space, and the
     # waypoints would land among the sections (section_autovacuum).
+    # The profiles too: a filtered match reads its owners from the city index alone only
+    # where the table's pages are marked all-visible, which a vacuum does.
     began = time.perf_counter()
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-            text("VACUUM section_embeddings")
+            text("VACUUM section_embeddings, candidates")
         )
-    log(f"  section table vacuumed in {time.perf_counter() - began:.0f} s")
+    log(f"  section and profile tables vacuumed in {time.perf_counter() - began:.0f} s")
     return result
 
 
