@@ -14,8 +14,9 @@ An entry is used only while the owner row's stamp, read with the filter in the s
 request, equals the one read with the vectors, so no process scans sections that an edit,
 a re-index or an erasure has replaced (a block, while every stamp it was made with holds);
 entries also expire and are evicted as the scoring sides' cache does
-(matching/scoring/side_cache.py). With no room (``match_cache_scan_profiles`` 0), or more
-owners than it holds, the scan runs in the database as before.
+(matching/scoring/side_cache.py). With no room (``match_cache_scan_profiles`` 0), more
+owners than it holds, or many owners to read that would push other filters' owners out
+(READ_WITHOUT_ROOM), the scan runs in the database as before.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ VECTORS: SideCache[tuple[uuid.UUID, np.ndarray]] = SideCache(size=DEFAULT_OWNERS
 # The blocks, keyed by the filter's owner list as the database wrote it, stamped with their
 # stamps as written; as many owners again as VECTORS holds (they are copies).
 BLOCKS: SideCache[scan.Stacked] = SideCache(size=DEFAULT_OWNERS, weigh=lambda s: len(s.owners))
+
+
+# A list with more owners than this to read is read only where they fit beside the vectors
+# kept: evicting another filter's owners for it would have the two filters read each other
+# out in turn, and reading Berlin's 14,406 owners at a million profiles costs more than the
+# database's scan of them. Such a list is scanned in the database instead.
+READ_WITHOUT_ROOM = store.SPLIT_SCAN_OWNERS
 
 
 def resize(owners: int) -> None:
@@ -85,6 +93,10 @@ def nearest_within(
         owners = _owner_vectors(
             session, organisation_id, owner_kind, model, filtered.ids, filtered.stamps
         )
+        if owners is None:
+            return store.nearest_owners_within(
+                session, organisation_id, owner_kind, model, queries, filtered.ids, limit=limit
+            )
         kept = scan.stack(owners)
         BLOCKS.put_many([(block_key, filtered.stamps, kept)])
     return scan.nearest(kept, queries, limit)
@@ -97,15 +109,18 @@ def _owner_vectors(
     model: str,
     owner_ids: str,
     owner_stamps: str,
-) -> list[tuple[uuid.UUID, np.ndarray]]:
+) -> list[tuple[uuid.UUID, np.ndarray]] | None:
     """The vectors of the owners of a filter's list, kept ones where their stamps still
-    hold, the rest read (and kept) first."""
+    hold, the rest read (and kept) first; None where too many are to be read without room
+    for them (READ_WITHOUT_ROOM)."""
     ids = owner_ids[1:-1].split(",")
     stamps = [int(stamp) for stamp in owner_stamps.split(",")]
     found = VECTORS.get_many(
         ((owner_kind, owner_id, model), stamp) for owner_id, stamp in zip(ids, stamps, strict=True)
     )
     missing = [owner_id for owner_id in ids if (owner_kind, owner_id, model) not in found]
+    if len(missing) > READ_WITHOUT_ROOM and len(missing) > VECTORS.room():
+        return None
     if missing:
         read = {
             (owner_kind, owner_id, model): (got.stamp, (uuid.UUID(owner_id), got.matrix))

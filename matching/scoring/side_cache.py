@@ -71,6 +71,15 @@ class SideCache(Generic[T]):
         while self._entries and self._weight > max(size, 0):
             self._drop(next(iter(self._entries)))
 
+    def room(self) -> int:
+        """The weight that could be added without evicting a fresh entry (expired entries
+        are dropped first: a full pass over them, for callers about to do far more)."""
+        with self._lock:
+            now = self._clock()
+            for key in [key for key, entry in self._entries.items() if entry[1] <= now]:
+                self._drop(key)
+            return max(self.size - self._weight, 0)
+
     def get_many(self, wanted: Iterable[tuple[Key, Hashable]]) -> dict[Key, T]:
         """The fresh entries among ``(key, stamp)``; a stale or expired one is dropped."""
         found: dict[Key, T] = {}

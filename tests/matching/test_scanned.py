@@ -203,6 +203,45 @@ def test_a_filters_block_is_kept_while_it_passes_the_same_owners_unchanged(
     assert reads == [40, 1, 1]
 
 
+def test_a_long_list_that_would_push_other_owners_out_is_scanned_in_the_database(
+    db: Session,
+    delft: tuple[Organisation, list[Candidate]],
+    reads: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    organisation, _ = delft
+    monkeypatch.setattr(scanned, "READ_WITHOUT_ROOM", 5)
+    scanned.resize(45)
+    queries = list(_unit(np.random.default_rng(9), 2))
+    _same(_kept(db, organisation, queries, 8), _in_database(db, organisation, queries, 8))
+    assert reads == [40]
+
+    # Leiden's 10 owners to read, room for 5: read, they would push Delft's out.
+    leiden = MatchFilters(city="Leiden")
+    passing = repository.filtered_ids(
+        db, Candidate, organisation.id, leiden, 1000, stamped_up_to=45
+    )
+    expected = nearest_owners_within(
+        db,
+        organisation.id,
+        "candidate",
+        DEFAULT_MODEL,
+        queries,
+        passing.ids,
+        limit=8,
+        concurrent=False,
+    )
+    found = scanned.nearest_within(
+        db, organisation.id, "candidate", DEFAULT_MODEL, queries, passing, limit=8
+    )
+    _same(found, expected)
+    assert reads == [40]
+    assert len(scanned.VECTORS) == 40
+    # Delft's owners stayed: its block still serves.
+    _same(_kept(db, organisation, queries, 8), _in_database(db, organisation, queries, 8))
+    assert reads == [40]
+
+
 def test_without_room_for_every_owner_the_database_scans(
     db: Session, delft: tuple[Organisation, list[Candidate]], reads: list[int]
 ) -> None:

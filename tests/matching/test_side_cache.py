@@ -44,6 +44,18 @@ def test_a_weighed_cache_holds_up_to_its_size_in_weight() -> None:
     assert len(cache) == 0
 
 
+def test_room_counts_expired_entries_as_free() -> None:
+    now = [0.0]
+    cache = SideCache[int](size=5, max_age=60, clock=lambda: now[0])
+    cache.put_many([(_key(1), 0, 1), (_key(2), 0, 2)])
+    assert cache.room() == 3
+    now[0] = 30.0
+    cache.put_many([(_key(3), 0, 3)])
+    now[0] = 61.0  # the first two have expired, the third has not
+    assert cache.room() == 4
+    assert len(cache) == 1
+
+
 def test_entries_expire_and_the_least_recently_used_leave_first() -> None:
     now = [0.0]
     cache = SideCache[int](size=2, max_age=60, clock=lambda: now[0])
