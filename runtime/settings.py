@@ -130,7 +130,8 @@ class Settings(BaseSettings):
         description="Profiles whose section vectors a process keeps for the exact scans of "
         "filtered matches (about 8 KiB each with the default model), on the same terms as "
         "match_cache_profiles, and as many again stacked per filter; a filter passing more "
-        "profiles is scanned in the database (0: always).",
+        "profiles, or one with more than 2,000 to read that would push other filters' out, "
+        "is scanned in the database (0: always).",
     )
     click_flush_seconds: float = Field(
         default=1.0,
