@@ -81,22 +81,17 @@ def nearest_within(
     kept vectors where their stamps still hold, the rest read (and kept) first."""
     if not queries or filtered.ids == "{}":
         return [[] for _ in queries]
+    searched = (session, organisation_id, owner_kind, model)
     if filtered.stamps is None or not keeps(filtered.total):
-        return store.nearest_owners_within(
-            session, organisation_id, owner_kind, model, queries, filtered.ids, limit=limit
-        )
+        return store.nearest_owners_within(*searched, queries, filtered.ids, limit=limit)
     # The list's text is the key: the same owners in the same order (the filter's index
     # order), and stamps that still hold.
     block_key = (owner_kind, filtered.ids, model)
     kept = BLOCKS.get_many([(block_key, filtered.stamps)]).get(block_key)
     if kept is None:
-        owners = _owner_vectors(
-            session, organisation_id, owner_kind, model, filtered.ids, filtered.stamps
-        )
+        owners = _owner_vectors(*searched, filtered.ids, filtered.stamps)
         if owners is None:
-            return store.nearest_owners_within(
-                session, organisation_id, owner_kind, model, queries, filtered.ids, limit=limit
-            )
+            return store.nearest_owners_within(*searched, queries, filtered.ids, limit=limit)
         kept = scan.stack(owners)
         BLOCKS.put_many([(block_key, filtered.stamps, kept)])
     return scan.nearest(kept, queries, limit)

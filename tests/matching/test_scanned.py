@@ -107,10 +107,14 @@ def delft(db: Session) -> tuple[Organisation, list[Candidate]]:
 
 
 def _in_database(
-    db: Session, organisation: Organisation, queries: list[np.ndarray], limit: int
+    db: Session,
+    organisation: Organisation,
+    queries: list[np.ndarray],
+    limit: int,
+    filters: MatchFilters = DELFT,
 ) -> list[list[tuple[uuid.UUID, float]]]:
-    """The scan of the Delft owners in the database, on one connection."""
-    filtered = repository.filtered_ids(db, Candidate, organisation.id, DELFT, 1000)
+    """The scan of the owners passing ``filters`` in the database, on one connection."""
+    filtered = repository.filtered_ids(db, Candidate, organisation.id, filters, 1000)
     return nearest_owners_within(
         db,
         organisation.id,
@@ -124,10 +128,14 @@ def _in_database(
 
 
 def _kept(
-    db: Session, organisation: Organisation, queries: list[np.ndarray], limit: int
+    db: Session,
+    organisation: Organisation,
+    queries: list[np.ndarray],
+    limit: int,
+    filters: MatchFilters = DELFT,
 ) -> list[list[tuple[uuid.UUID, float]]]:
     filtered = repository.filtered_ids(
-        db, Candidate, organisation.id, DELFT, 1000, stamped_up_to=1000
+        db, Candidate, organisation.id, filters, 1000, stamped_up_to=1000
     )
     return scanned.nearest_within(
         db, organisation.id, "candidate", DEFAULT_MODEL, queries, filtered, limit=limit
@@ -218,23 +226,8 @@ def test_a_long_list_that_would_push_other_owners_out_is_scanned_in_the_database
 
     # Leiden's 10 owners to read, room for 5: read, they would push Delft's out.
     leiden = MatchFilters(city="Leiden")
-    passing = repository.filtered_ids(
-        db, Candidate, organisation.id, leiden, 1000, stamped_up_to=45
-    )
-    expected = nearest_owners_within(
-        db,
-        organisation.id,
-        "candidate",
-        DEFAULT_MODEL,
-        queries,
-        passing.ids,
-        limit=8,
-        concurrent=False,
-    )
-    found = scanned.nearest_within(
-        db, organisation.id, "candidate", DEFAULT_MODEL, queries, passing, limit=8
-    )
-    _same(found, expected)
+    expected = _in_database(db, organisation, queries, 8, leiden)
+    _same(_kept(db, organisation, queries, 8, leiden), expected)
     assert reads == [40]
     assert len(scanned.VECTORS) == 40
     # Delft's owners stayed: its block still serves.
