@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, REAL, TSVECTOR
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -125,4 +125,12 @@ class MatchPool(Base):
     # table was large enough for it to rank the dense channel's owners only.
     lexical_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
     lexical_scores: Mapped[list[float] | None] = mapped_column(ARRAY(REAL))
+    # The candidates' match scores, computed with the pool (matching/retrieval/ranking.py):
+    # each with the stamp of the profile it was computed from, all with a digest of the
+    # vacancy's stamp, the model, the weights, the scoring code and the taxonomy's revision.
+    # Double precision: a request merges them with scores it computes itself.
+    scored_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
+    scores: Mapped[list[float] | None] = mapped_column(ARRAY(DOUBLE_PRECISION))
+    scored_stamps: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    scored_with: Mapped[bytes | None] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

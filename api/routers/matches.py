@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from api.routing import StrictJsonRoute
 from matching.candidates import service as candidates
 from matching.records import location_out
 from matching.retrieval import announce, service
+from matching.retrieval.ranking import Scored
 from matching.retrieval.schemas import (
     CandidateMatch,
     Explanation,
@@ -24,7 +26,6 @@ from matching.retrieval.schemas import (
     SearchRequest,
     VacancyMatch,
 )
-from matching.retrieval.service import Scored
 from matching.types import Location
 from matching.vacancies import service as vacancies
 from models import Candidate, Vacancy
@@ -100,7 +101,9 @@ def vacancy_summary(vacancy: Vacancy) -> dict[str, Any]:
     )
 
 
-def _candidate_items(ranked: list[Scored], first_rank: int, blind: bool) -> list[CandidateMatch]:
+def _candidate_items(
+    ranked: Sequence[Scored], first_rank: int, blind: bool
+) -> list[CandidateMatch]:
     return [
         CandidateMatch(
             candidate_id=item.owner.id,
@@ -113,7 +116,7 @@ def _candidate_items(ranked: list[Scored], first_rank: int, blind: bool) -> list
     ]
 
 
-def _vacancy_items(ranked: list[Scored], first_rank: int) -> list[VacancyMatch]:
+def _vacancy_items(ranked: Sequence[Scored], first_rank: int) -> list[VacancyMatch]:
     return [
         VacancyMatch(
             vacancy_id=item.owner.id,
@@ -142,7 +145,7 @@ def _page(
     request: Request,
     response: Response,
     settings: Settings,
-    items: list[Any],
+    items: Sequence[Any],
     offset: int,
     limit: int,
 ) -> str | None:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from matching.embeddings import since
 from matching.embeddings.store import StoredSection
 from matching.retrieval import repository
+from matching.retrieval.ranking import StoredScores
 from matching.retrieval.schemas import MatchFilters
 from models import Vacancy
 from runtime.outbox import enqueue
@@ -81,6 +82,8 @@ class Pooled:
     lexical: list[tuple[uuid.UUID, float]] | None
     # Owners with sections written since the pool was found.
     newer: frozenset[uuid.UUID]
+    # The candidates' scores stored with the pool (ranking.py), None where none were.
+    stored: StoredScores | None = None
 
 
 def nearest(
@@ -123,7 +126,24 @@ def nearest(
         if pool.lexical_ids is None or pool.lexical_scores is None
         else list(zip(pool.lexical_ids, pool.lexical_scores, strict=True))
     )
-    return Pooled(ranked[: max(len(pool.owner_ids), limit * len(queries))], lexical, newer.owners)
+    stored = (
+        None
+        if pool.scored_with is None
+        or pool.scored_ids is None
+        or pool.scores is None
+        or pool.scored_stamps is None
+        else StoredScores(
+            pool.scored_with,
+            {
+                owner_id: (value, stamp)
+                for owner_id, value, stamp in zip(
+                    pool.scored_ids, pool.scores, pool.scored_stamps, strict=True
+                )
+            },
+        )
+    )
+    dense = ranked[: max(len(pool.owner_ids), limit * len(queries))]
+    return Pooled(dense, lexical, newer.owners, stored)
 
 
 def lexical_ranking(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
@@ -266,6 +267,26 @@ def load(
     )
 
 
+class Stamps(NamedTuple):
+    id: uuid.UUID
+    updated_at: datetime
+    indexed_at: datetime | None
+    indexed_model: str | None
+
+
+def stamps(
+    session: Session, model: Owner, organisation_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Stamps]:
+    """The stamp columns of the owners among ``ids`` that belong to the organisation (one
+    primary-key lookup each; no other column is read or decoded)."""
+    rows = session.execute(
+        select(model.id, model.updated_at, model.indexed_at, model.indexed_model).where(
+            model.organisation_id == organisation_id, _among(model, ids)
+        )
+    ).all()
+    return [Stamps(*row) for row in rows]
+
+
 def match_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> MatchPool | None:
     """The vacancy's stored pool for ``model``, if any."""
     return session.get(MatchPool, (vacancy_id, model))
@@ -279,9 +300,12 @@ def save_match_pool(
     queries: bytes,
     ranking: Sequence[tuple[uuid.UUID, float]],
     lexical: Sequence[tuple[uuid.UUID, float]] | None,
+    scored: Sequence[tuple[uuid.UUID, float, int]],
+    scored_with: bytes,
 ) -> None:
-    """Store (or replace) the vacancy's pool, in one statement: two refreshes of the same
-    vacancy at once leave the later one's."""
+    """Store (or replace) the vacancy's pool with its candidates' scores (owner, score,
+    stamp), in one statement: two refreshes of the same vacancy at once leave the later
+    one's."""
     values = {
         "vacancy_id": vacancy_id,
         "model": model,
@@ -291,6 +315,10 @@ def save_match_pool(
         "similarities": [similarity for _, similarity in ranking],
         "lexical_ids": None if lexical is None else [owner_id for owner_id, _ in lexical],
         "lexical_scores": None if lexical is None else [score for _, score in lexical],
+        "scored_ids": [owner_id for owner_id, _, _ in scored],
+        "scores": [score for _, score, _ in scored],
+        "scored_stamps": [stamp for _, _, stamp in scored],
+        "scored_with": scored_with,
         "computed_at": utcnow(),
     }
     statement = pg_insert(MatchPool).values(**values)

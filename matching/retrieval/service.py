@@ -2,16 +2,15 @@
 candidate search, and the background job that finds a vacancy's match pool.
 
 The owners to score come from candidate generation (generation.py); each is then scored
-in full against the other side (matching/scoring/) and explained when first read.
+in full against the other side (matching/scoring/) and explained when first read. A
+vacancy's unfiltered matches start from its pool and the scores stored with it where they
+still hold (pools.py, ranking.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, partial
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -19,74 +18,19 @@ from sqlalchemy.orm import Session
 from matching.embeddings import since
 from matching.embeddings.store import StoredSection
 from matching.fairness import neutralise
-from matching.indexing.resources import MatchingResources, matching_resources
+from matching.indexing.resources import matching_resources
 from matching.indexing.service import extract_text
 from matching.retrieval import generation, pools, repository, terms
 from matching.retrieval.generation import generate, text_queries
+from matching.retrieval.ranking import Scored, from_stored, owner_stamp, score_pairs, scored_with
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
-from matching.scoring.scorer import (
-    Semantic,
-    score,
-    score_value,
-    semantic,
-    semantic_pool,
-    skill_similarity_pool,
-)
 from models import Candidate, Vacancy
 
-
-@dataclass(frozen=True)
-class Scored:
-    """A ranked owner. The explanation is built when first read: a page shows 20 of a
-    pool of 200, and explaining the other 180 was a fifth of the request's scoring."""
-
-    owner: Candidate | Vacancy
-    score: float
-    explain: Callable[[], dict[str, Any]] = field(repr=False, compare=False)
-
-    @cached_property
-    def explanation(self) -> dict[str, Any]:
-        return self.explain()
-
-
-def _rank(
-    resources: MatchingResources,
-    pairs: Sequence[tuple[Side, Side, Candidate | Vacancy]],
-    min_score: float,
-) -> list[Scored]:
-    cal = w.calibration(resources.encoder.name)
-    isco = resources.isco_groups
-    similarities: Sequence[np.ndarray | None]
-    if len({id(vacancy_side) for vacancy_side, _, _ in pairs}) == 1:
-        pool = [c for _, c, _ in pairs]
-        semantics = semantic_pool(pairs[0][0], pool, cal)
-        similarities = skill_similarity_pool(pairs[0][0], pool)
-    else:
-        semantics = [semantic(v, c, cal) for v, c, _ in pairs]
-        similarities = [None] * len(pairs)
-    scored = []
-    for (vacancy_side, candidate_side, owner), sem, similarity in zip(
-        pairs, semantics, similarities, strict=True
-    ):
-        value = score_value(vacancy_side, candidate_side, isco, cal, sem, similarity)
-        if value >= min_score:
-            explain = partial(_explain, vacancy_side, candidate_side, isco, cal, sem, similarity)
-            scored.append(Scored(owner, value, explain))
-    scored.sort(key=lambda item: (-item.score, str(item.owner.id)))
-    return scored
-
-
-def _explain(
-    vacancy: Side,
-    candidate: Side,
-    isco: dict[str, str],
-    cal: w.Calibration,
-    sem: Semantic,
-    similarity: np.ndarray | None,
-) -> dict[str, Any]:
-    return score(vacancy, candidate, isco, cal, sem, similarity)[1]
+# A request from a pool that scored more owners than a page in full (edited, re-indexed or
+# written since the pool was scored) asks for the pool to be scored again.
+RESCORED_ASK = 20
 
 
 def _lexical_text(side: Side, title: str = "") -> str:
@@ -97,7 +41,9 @@ def _lexical_text(side: Side, title: str = "") -> str:
 
 def matches_for_vacancy(
     session: Session, vacancy: Vacancy, model: str, filters: MatchFilters, min_score: float
-) -> list[Scored]:
+) -> Sequence[Scored]:
+    """The organisation's candidates for ``vacancy``, best first (a ``Ranking`` where the
+    pool's stored scores held: profiles and explanations built per slice asked for)."""
     resources = matching_resources(session, model)
     [side] = load_vacancies(session, [vacancy], resources.encoder.name)
     queries = text_queries(side.sections)
@@ -120,18 +66,27 @@ def matches_for_vacancy(
     if pooled is None and filters == MatchFilters() and queries:
         # After the searches: a write now would keep them from the second connection.
         pools.ask_if_out_of_date(session, vacancy)
+    if pooled is not None and pooled.stored is not None:
+        stored = from_stored(session, resources, vacancy, side, pooled.stored, pool, min_score)
+        if stored is not None:
+            if stored.rescored > RESCORED_ASK:
+                pools.ask_if_out_of_date(session, vacancy)
+            return stored
+        pools.ask_if_out_of_date(session, vacancy)
     candidates = repository.load(session, Candidate, vacancy.organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [
         (side, c_side, c_side_owner) for c_side, c_side_owner in zip(sides, candidates, strict=True)
     ]
-    return _rank(resources, pairs, min_score)
+    return score_pairs(resources, pairs, min_score)
 
 
 def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | None:
-    """Find and store the vacancy's match pool (pools.py): the same graph searches as an
-    unfiltered match request. None when the vacancy is gone or has no sections yet; the
-    pool is left as it is when nothing was written since it was found."""
+    """Find the vacancy's match pool (pools.py: the same graph searches as an unfiltered
+    match request, looking further), score the candidates a request would score from it
+    (ranking.py), and store both. None when the vacancy is gone or has no sections yet.
+    Where nothing was written since the pool was found, the searches are not run again; the
+    scores are (a profile edited without new sections changes its stamp only)."""
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         return None
@@ -143,39 +98,88 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
         return None
     through = since.written_through(session)
     digest = pools.queries_digest(name, queries)
+    text = _lexical_text(side, vacancy.title)
     stored = repository.match_pool(session, vacancy.id, name)
     if stored is not None and stored.queries == digest and stored.through_section == through:
-        return len(stored.owner_ids)
+        ranked = list(zip(stored.owner_ids, stored.similarities, strict=True))
+        lexical = (
+            None
+            if stored.lexical_ids is None or stored.lexical_scores is None
+            else list(zip(stored.lexical_ids, stored.lexical_scores, strict=True))
+        )
+    else:
+        ranked, lexical = _pool_searches(session, vacancy, name, queries, text)
+    owners = generate(
+        session,
+        Candidate,
+        vacancy.organisation_id,
+        name,
+        side.sections,
+        text,
+        vacancy.language,
+        MatchFilters(),
+        pools.Pooled(ranked, lexical, frozenset()),
+    )
+    organisation_id = vacancy.organisation_id
+    candidates = repository.load(session, Candidate, organisation_id, owners, MatchFilters())
+    # Each profile's stamp as read with its row, before its sections and mentions: a score
+    # is then never stored under a stamp newer than what it was computed from.
+    stamps = {c.id: owner_stamp(c.updated_at, c.indexed_at, c.indexed_model) for c in candidates}
+    sides = load_candidates(session, candidates, name)
+    pairs = [(side, c_side, owner) for c_side, owner in zip(sides, candidates, strict=True)]
+    scored = [
+        (item.owner.id, item.score, stamps[item.owner.id])
+        for item in score_pairs(resources, pairs, float("-inf"))
+    ]
+    repository.save_match_pool(
+        session,
+        vacancy.id,
+        name,
+        through,
+        digest,
+        ranked,
+        lexical,
+        scored,
+        scored_with(resources, vacancy),
+    )
+    return len(ranked)
+
+
+def _pool_searches(
+    session: Session,
+    vacancy: Vacancy,
+    model: str,
+    queries: Sequence[StoredSection],
+    text: str,
+) -> tuple[list[tuple[uuid.UUID, float]], list[tuple[uuid.UUID, float]] | None]:
+    """A pool's dense ranking, and its lexical one where the table is large enough."""
     rows = terms.table_rows(session, Candidate.__tablename__)
     ranked = generation.dense(
         session,
         vacancy.organisation_id,
         "candidate",
-        name,
+        model,
         queries,
         None,
         None,
         rows,
         ef_search=pools.POOL_EF_SEARCH,
     )
+    if rows < generation.LEXICAL_OWN_SEARCH_ROWS:
+        return ranked, None
     # Every lexical match among them, not only the best LEXICAL_LIMIT: a request drops the
     # owners written since and ranks them afresh, and the next ones then move up.
-    lexical = (
-        repository.lexical_scored(
-            session,
-            Candidate,
-            vacancy.organisation_id,
-            _lexical_text(side, vacancy.title),
-            vacancy.language,
-            MatchFilters(),
-            len(ranked),
-            within=[owner_id for owner_id, _ in ranked],
-        )
-        if rows >= generation.LEXICAL_OWN_SEARCH_ROWS
-        else None
+    lexical = repository.lexical_scored(
+        session,
+        Candidate,
+        vacancy.organisation_id,
+        text,
+        vacancy.language,
+        MatchFilters(),
+        len(ranked),
+        within=[owner_id for owner_id, _ in ranked],
     )
-    repository.save_match_pool(session, vacancy.id, name, through, digest, ranked, lexical)
-    return len(ranked)
+    return ranked, lexical
 
 
 def matches_for_candidate(
@@ -197,7 +201,7 @@ def matches_for_candidate(
     vacancies = repository.load(session, Vacancy, candidate.organisation_id, pool, filters)
     sides = load_vacancies(session, vacancies, resources.encoder.name)
     pairs = [(v_side, side, owner) for v_side, owner in zip(sides, vacancies, strict=True)]
-    return _rank(resources, pairs, min_score)
+    return score_pairs(resources, pairs, min_score)
 
 
 def search_candidates(
@@ -233,4 +237,4 @@ def search_candidates(
     candidates = repository.load(session, Candidate, organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [(side, c_side, owner) for c_side, owner in zip(sides, candidates, strict=True)]
-    return _rank(resources, pairs, min_score)
+    return score_pairs(resources, pairs, min_score)

@@ -346,6 +346,10 @@ def test_a_vacancy_write_queues_its_match_pool_which_ranks_as_the_searches(
     assert service.refresh_pool(db, UUID(vacancy), settings.embedding_model) == len(people)
     assert get_matches(client, admin, path).json()["data"] == searched["data"]
     assert len(queued(db, pools.TASK, vacancy)) == 2
+    # Page by page from the pool's stored scores, as in one page.
+    first = get_matches(client, admin, path, limit=3).json()
+    second = get_matches(client, admin, path, limit=3, cursor=first["next_cursor"]).json()
+    assert first["data"] + second["data"] == searched["data"]
 
     # A candidate deleted after the pool was found is not served from it.
     assert client.delete(f"/v1/candidates/{people['dev']}", headers=admin).status_code == 204

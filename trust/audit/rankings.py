@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from matching.retrieval.service import Scored
+from matching.retrieval.ranking import Scored
 from matching.scoring import weights
 from models import AuditEntry
 from trust.audit.service import Actor, append
