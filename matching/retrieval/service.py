@@ -66,13 +66,18 @@ def matches_for_vacancy(
     if pooled is None and filters == MatchFilters() and queries:
         # After the searches: a write now would keep them from the second connection.
         pools.ask_if_out_of_date(session, vacancy)
-    if pooled is not None and pooled.stored is not None:
-        stored = from_stored(session, resources, vacancy, side, pooled.stored, pool, min_score)
+    if pooled is not None:
+        stored = (
+            None
+            if pooled.stored is None
+            else from_stored(session, resources, vacancy, side, pooled.stored, pool, min_score)
+        )
+        # No scores stored with the pool (found before they were), or none that hold for
+        # the vacancy as it is, or many scored in full: the job scores the pool again.
+        if stored is None or stored.rescored > RESCORED_ASK:
+            pools.ask_if_out_of_date(session, vacancy)
         if stored is not None:
-            if stored.rescored > RESCORED_ASK:
-                pools.ask_if_out_of_date(session, vacancy)
             return stored
-        pools.ask_if_out_of_date(session, vacancy)
     candidates = repository.load(session, Candidate, vacancy.organisation_id, pool, filters)
     sides = load_candidates(session, candidates, resources.encoder.name)
     pairs = [

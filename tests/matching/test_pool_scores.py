@@ -159,3 +159,14 @@ def test_the_stamp_is_the_same_whatever_zone_the_timestamps_are_read_in(
     elsewhere = candidate.updated_at.astimezone(ZoneInfo("Asia/Tokyo"))
     assert ranking.owner_stamp(elsewhere, candidate.indexed_at, row.indexed_model) == stamp
     assert ranking.owner_stamp(elsewhere, None, row.indexed_model) != stamp
+
+
+def test_a_pool_found_without_scores_is_scored_again(db: Session, vacancy: Vacancy) -> None:
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    pool = update(MatchPool).where(MatchPool.vacancy_id == vacancy.id)
+    db.execute(pool.values(scored_ids=None, scores=None, scored_stamps=None, scored_with=None))
+    asked = _refreshes_asked(db)
+    assert not isinstance(_matches(db, vacancy), Ranking)
+    assert _refreshes_asked(db) == asked + 1
+    service.refresh_pool(db, vacancy.id, DEFAULT_EMBEDDING_MODEL)
+    assert isinstance(_matches(db, vacancy), Ranking)
