@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, partial
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -101,12 +101,23 @@ def _micros(moment: datetime | None) -> str:
     return "" if moment is None else str((moment - _EPOCH) // timedelta(microseconds=1))
 
 
-def owner_stamp(updated_at: datetime, indexed_at: datetime | None, model: str | None) -> int:
+class Stamped(Protocol):
+    """A profile row, or its stamp columns alone (``repository.Stamps``)."""
+
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def indexed_at(self) -> datetime | None: ...
+    @property
+    def indexed_model(self) -> str | None: ...
+
+
+def owner_stamp(row: Stamped) -> int:
     """A 64-bit digest of a profile's ``updated_at``, ``indexed_at`` and ``indexed_model``
     (the stamps of the scoring sides' cache, matching/scoring/side_cache.py): an edit, a
     re-index and an erasure each change it. Whole microseconds, so that the stamp does not
     depend on the time zone a connection reads timestamps in."""
-    text = f"{_micros(updated_at)}|{_micros(indexed_at)}|{model or ''}"
+    text = f"{_micros(row.updated_at)}|{_micros(row.indexed_at)}|{row.indexed_model or ''}"
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), signed=True)
 
 
@@ -122,7 +133,7 @@ def _scoring_code() -> bytes:
 
 def scored_with(resources: MatchingResources, vacancy: Vacancy) -> bytes:
     """What the stored scores of ``vacancy``'s pool depend on besides each candidate."""
-    stamp = owner_stamp(vacancy.updated_at, vacancy.indexed_at, vacancy.indexed_model)
+    stamp = owner_stamp(vacancy)
     digest = hashlib.sha256(_scoring_code())
     parts = (resources.encoder.name, w.version(), resources.taxonomy_revision, stamp)
     digest.update("\0".join(str(part) for part in parts).encode())
@@ -184,16 +195,22 @@ class Ranking(Sequence[Scored]):
         return iter(self[:])
 
 
-def _builder(
-    session: Session, resources: MatchingResources, vacancy: Vacancy, side: Side
-) -> Callable[[Sequence[uuid.UUID]], dict[uuid.UUID, Scored]]:
-    def build(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Scored]:
-        owners = repository.load(session, Candidate, vacancy.organisation_id, ids, MatchFilters())
-        sides = load_candidates(session, owners, resources.encoder.name)
-        pairs = [(side, c_side, owner) for c_side, owner in zip(sides, owners, strict=True)]
-        return {item.owner.id: item for item in score_pairs(resources, pairs, float("-inf"))}
-
-    return build
+def score_candidates(
+    session: Session,
+    resources: MatchingResources,
+    vacancy: Vacancy,
+    side: Side,
+    ids: Sequence[uuid.UUID],
+    filters: MatchFilters,
+    min_score: float,
+) -> list[Scored]:
+    """The candidates among ``ids`` that belong to the vacancy's organisation and pass the
+    filters, scored in full against the vacancy's ``side``, best first. Each owner's row is
+    read before its sections and mentions, so its stamp is never newer than its side."""
+    owners = repository.load(session, Candidate, vacancy.organisation_id, ids, filters)
+    sides = load_candidates(session, owners, resources.encoder.name)
+    pairs = [(side, c_side, owner) for c_side, owner in zip(sides, owners, strict=True)]
+    return score_pairs(resources, pairs, min_score)
 
 
 def from_stored(
@@ -211,7 +228,7 @@ def from_stored(
     if vacancy in session.dirty or stored.scored_with != scored_with(resources, vacancy):
         return None
     current = {
-        row.id: owner_stamp(row.updated_at, row.indexed_at, row.indexed_model)
+        row.id: owner_stamp(row)
         for row in repository.stamps(session, Candidate, vacancy.organisation_id, pool)
     }
     order: list[tuple[uuid.UUID, float]] = []
@@ -224,7 +241,13 @@ def from_stored(
             order.append((owner_id, kept[0]))
         else:
             again.append(owner_id)
-    build = _builder(session, resources, vacancy, side)
+
+    def build(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Scored]:
+        scored = score_candidates(
+            session, resources, vacancy, side, ids, MatchFilters(), float("-inf")
+        )
+        return {item.owner.id: item for item in scored}
+
     built = build(again) if again else {}
     order += [(owner_id, item.score) for owner_id, item in built.items()]
     order = [(owner_id, value) for owner_id, value in order if value >= min_score]

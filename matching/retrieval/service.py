@@ -22,7 +22,14 @@ from matching.indexing.resources import matching_resources
 from matching.indexing.service import extract_text
 from matching.retrieval import generation, pools, repository, terms
 from matching.retrieval.generation import generate, text_queries
-from matching.retrieval.ranking import Scored, from_stored, owner_stamp, score_pairs, scored_with
+from matching.retrieval.ranking import (
+    Scored,
+    from_stored,
+    owner_stamp,
+    score_candidates,
+    score_pairs,
+    scored_with,
+)
 from matching.retrieval.schemas import MatchFilters
 from matching.scoring import weights as w
 from matching.scoring.profiles import Side, SkillRef, load_candidates, load_vacancies, query_side
@@ -78,12 +85,7 @@ def matches_for_vacancy(
             pools.ask_if_out_of_date(session, vacancy)
         if stored is not None:
             return stored
-    candidates = repository.load(session, Candidate, vacancy.organisation_id, pool, filters)
-    sides = load_candidates(session, candidates, resources.encoder.name)
-    pairs = [
-        (side, c_side, c_side_owner) for c_side, c_side_owner in zip(sides, candidates, strict=True)
-    ]
-    return score_pairs(resources, pairs, min_score)
+    return score_candidates(session, resources, vacancy, side, pool, filters, min_score)
 
 
 def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | None:
@@ -125,16 +127,13 @@ def refresh_pool(session: Session, vacancy_id: uuid.UUID, model: str) -> int | N
         MatchFilters(),
         pools.Pooled(ranked, lexical, frozenset()),
     )
-    organisation_id = vacancy.organisation_id
-    candidates = repository.load(session, Candidate, organisation_id, owners, MatchFilters())
-    # Each profile's stamp as read with its row, before its sections and mentions: a score
-    # is then never stored under a stamp newer than what it was computed from.
-    stamps = {c.id: owner_stamp(c.updated_at, c.indexed_at, c.indexed_model) for c in candidates}
-    sides = load_candidates(session, candidates, name)
-    pairs = [(side, c_side, owner) for c_side, owner in zip(sides, candidates, strict=True)]
+    # Each with the stamp its row was read with, before its side (``score_candidates``): a
+    # score is never stored under a stamp newer than what it was computed from.
     scored = [
-        (item.owner.id, item.score, stamps[item.owner.id])
-        for item in score_pairs(resources, pairs, float("-inf"))
+        (item.owner.id, item.score, owner_stamp(item.owner))
+        for item in score_candidates(
+            session, resources, vacancy, side, owners, MatchFilters(), float("-inf")
+        )
     ]
     repository.save_match_pool(
         session,

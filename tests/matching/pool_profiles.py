@@ -1,4 +1,4 @@
-"""A small organisation of indexed candidates and a Python vacancy, for the match pool
+"""Indexed candidates, a small organisation of them and a Python vacancy, for the matching
 tests."""
 
 from __future__ import annotations

@@ -153,12 +153,12 @@ def test_the_stamp_is_the_same_whatever_zone_the_timestamps_are_read_in(
     db: Session, organisation: Organisation
 ) -> None:
     candidate = _candidate(db, organisation, "Bibliothecaris")
-    stamp = ranking.owner_stamp(candidate.updated_at, candidate.indexed_at, candidate.indexed_model)
+    stamp = ranking.owner_stamp(candidate)
     [row] = repository.stamps(db, Candidate, organisation.id, [candidate.id])
-    assert ranking.owner_stamp(row.updated_at, row.indexed_at, row.indexed_model) == stamp
-    elsewhere = candidate.updated_at.astimezone(ZoneInfo("Asia/Tokyo"))
-    assert ranking.owner_stamp(elsewhere, candidate.indexed_at, row.indexed_model) == stamp
-    assert ranking.owner_stamp(elsewhere, None, row.indexed_model) != stamp
+    assert ranking.owner_stamp(row) == stamp
+    elsewhere = row._replace(updated_at=row.updated_at.astimezone(ZoneInfo("Asia/Tokyo")))
+    assert ranking.owner_stamp(elsewhere) == stamp
+    assert ranking.owner_stamp(elsewhere._replace(indexed_at=None)) != stamp
 
 
 def test_a_pool_found_without_scores_is_scored_again(db: Session, vacancy: Vacancy) -> None:

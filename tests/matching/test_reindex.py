@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from matching.indexing.bulk import index_records, stale_counts
 from models import Candidate, ConceptMention, Organisation, SectionEmbedding
 from runtime.settings import DEFAULT_EMBEDDING_MODEL
+from tests.matching.pool_profiles import add_candidate
 
 OTHER_MODEL = "all-MiniLM-L6-v2"
 
@@ -23,19 +24,8 @@ def indexed_librarian(db: Session, organisation_name: str) -> Candidate:
     organisation = Organisation(name=organisation_name)
     db.add(organisation)
     db.flush()
-    candidate = Candidate(
-        organisation_id=organisation.id,
-        headline="Bibliothecaris",
-        summary="Collectiebeheer en catalogiseren in een openbare bibliotheek.",
-        skills=["catalogiseren"],
-        experience=[],
-        education=[],
-        languages=["nl"],
-    )
-    db.add(candidate)
-    db.flush()
-    assert index_records(db, "candidate", [candidate.id], DEFAULT_EMBEDDING_MODEL) == 1
-    return candidate
+    summary = "Collectiebeheer en catalogiseren in een openbare bibliotheek."
+    return add_candidate(db, organisation, "Bibliothecaris", summary, ["catalogiseren"])
 
 
 def test_reindex_after_model_change(db: Session) -> None:
